@@ -1,0 +1,326 @@
+/**
+ * Builders for the TR systolic array hierarchy: cell (leaf) -> row -> array -> top, and the assembly of a
+ * complete design (Verilog file + params.json). Structure only: all logic lives in the leaf templates.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Derived, LATENCY, type TrConfig, derive } from './config.ts';
+import { TEMPLATE_DIR, TemplateError, emitModule, substitute, templateParams } from './emit.ts';
+import { CELL, COLMERGE, DELAY, EDGE, type Leaf, OUT, SEQ, TR_LEAVES, leafSig } from './leaves.ts';
+import { type Expr, type Module, ModuleBuilder, type Signature, cat, pack, slice } from './netlist.ts';
+
+export const GENERATOR_VERSION = '0.1.0';
+
+/** A module registry: signatures by name (leaf instances register theirs on first use). */
+class Registry {
+  readonly sigs: Record<string, Signature> = {};
+  constructor(readonly prefix: string) {}
+  leaf(leaf: Leaf, params: Record<string, number>): Signature {
+    const sig = leafSig(this.prefix, leaf, params);
+    // parameterised leaves share one module name; record the port list of this parameterisation
+    this.sigs[sig.name] = sig;
+    return sig;
+  }
+  add(m: Module): Signature {
+    this.sigs[m.name] = m;
+    return m;
+  }
+}
+
+const clkRst = (m: ModuleBuilder): { clk: Expr; rst: Expr } => ({ clk: m.input('clk', 1), rst: m.input('rst', 1) });
+
+function cellParams(d: Derived): Record<string, number> {
+  return { G: d.G, IW: d.IW, EW: d.EW, EX: d.EX, PE: d.PE, ACCW: d.accW };
+}
+
+/** One row: C cells, data flowing left to right, weights passing through top to bottom. */
+function buildRow(reg: Registry, d: Derived): Module {
+  const P = reg.prefix;
+  const m = new ModuleBuilder(`${P}_row`, [`${P}_row: ${d.C} tMAC cells; data slice enters at the left, weight terms pass top to bottom`]);
+  const { clk, rst } = clkRst(m);
+  const inX = m.input('in_x', d.XB, 'data slice from the row edge');
+  const inW = m.input('in_w', d.C * d.WT, 'weight term of every column (from the row above)');
+  const outW = m.output('out_w', d.C * d.WT, 'weight terms to the row below');
+  const resV = m.output('out_res_v', d.C, 'per column: tile result valid');
+  const res = m.output('out_res', d.C * d.accW, 'per column: tile result (zero when not valid)');
+  const cell = reg.leaf(CELL, cellParams(d));
+  let x = inX;
+  for (let c = 0; c < d.C; c++) {
+    const last = c === d.C - 1;
+    const xo = m.wire(`x_${c + 1}`, d.XB, last ? 'data leaving the last column' : undefined, { unused: last });
+    m.inst(cell, `u_cell_${c}`, cellParams(d), {
+      clk,
+      rst,
+      in_x: x,
+      in_w: slice(inW, c * d.WT, d.WT),
+      out_x: xo,
+      out_w: slice(outW, c * d.WT, d.WT),
+      out_res_v: slice(resV, c, 1),
+      out_res: slice(res, c * d.accW, d.accW),
+    });
+    x = xo;
+  }
+  return m.build(reg.sigs);
+}
+
+function delayed(m: ModuleBuilder, reg: Registry, name: string, clk: Expr, rst: Expr, input: Expr, depth: number, doc?: string): Expr {
+  if (depth === 0) return input;
+  const out = m.wire(name, input.width, doc);
+  m.inst(reg.leaf(DELAY, { W: input.width, D: depth }), `u_${name}`, { W: input.width, D: depth }, { clk, rst, in_d: input, out_d: out });
+  return out;
+}
+
+/** The array: R row edges + R rows + C column merges, with the systolic skew of data rows and weight columns. */
+function buildArray(reg: Registry, d: Derived, row: Signature): Module {
+  const P = reg.prefix;
+  const m = new ModuleBuilder(`${P}_array`, [
+    `${P}_array: ${d.R}x${d.C} term-revealing systolic array.`,
+    `Row r sees the control word r cycles late (edge chain), column c sees weight terms c+${LATENCY.edge} cycles late.`,
+  ]);
+  const { clk, rst } = clkRst(m);
+  const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
+  const inLanes = m.input('in_lanes', d.R * d.L * d.BX, 'load-beat data, all rows');
+  const inW = m.input('in_w', d.C * d.WT, 'weight term of every column, aligned with in_cw');
+  const outV = m.output('out_res_v', d.C, 'per column: result valid (column c is c cycles late)');
+  const outRes = m.output('out_res', d.C * d.accW, 'per column: result');
+  const edgeParams = { G: d.G, L: d.L, BX: d.BX, EX: d.EX, TX: d.TX, TCW: d.TCW, BCW: d.BCW, CWW: d.CWW };
+  const edge = reg.leaf(EDGE, edgeParams);
+
+  // weights: column c delayed by c + edge latency so it meets its row's data slice
+  const wTop: Expr[] = [];
+  for (let c = 0; c < d.C; c++) {
+    wTop.push(delayed(m, reg, `w_skew_${c}`, clk, rst, slice(inW, c * d.WT, d.WT), c + LATENCY.edge, `column ${c} weight term, skewed`));
+  }
+  let wIn = pack(wTop);
+  let cw = inCw;
+  const rowV: Expr[] = [];
+  const rowRes: Expr[] = [];
+  for (let r = 0; r < d.R; r++) {
+    const lanes = delayed(m, reg, `lanes_${r}`, clk, rst, slice(inLanes, r * d.L * d.BX, d.L * d.BX), r, `row ${r} load data, skewed`);
+    const lastRow = r === d.R - 1;
+    const cwOut = m.wire(`cw_${r + 1}`, d.CWW, lastRow ? 'control word leaving the last row' : `control word of row ${r + 1}`, { unused: lastRow });
+    const xs = m.wire(`xs_${r}`, d.XB, `row ${r} data slice`);
+    m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: cw, in_lanes: lanes, out_cw: cwOut, out_x: xs });
+    const wOut = m.wire(`w_${r + 1}`, d.C * d.WT, lastRow ? 'weights leaving the last row' : undefined, { unused: lastRow });
+    const v = m.wire(`res_v_${r}`, d.C);
+    const res = m.wire(`res_${r}`, d.C * d.accW);
+    m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_w: wIn, out_w: wOut, out_res_v: v, out_res: res });
+    rowV.push(v);
+    rowRes.push(res);
+    cw = cwOut;
+    wIn = wOut;
+  }
+  const merge = reg.leaf(COLMERGE, { R: d.R, ACCW: d.accW });
+  for (let c = 0; c < d.C; c++) {
+    m.inst(merge, `u_merge_${c}`, { R: d.R, ACCW: d.accW }, {
+      clk,
+      rst,
+      in_v: pack(rowV.map((v) => slice(v, c, 1))),
+      in_res: pack(rowRes.map((res) => slice(res, c * d.accW, d.accW))),
+      out_v: slice(outV, c, 1),
+      out_res: slice(outRes, c * d.accW, d.accW),
+    });
+  }
+  return m.build(reg.sigs);
+}
+
+/** Port list of the top module, shared by the builder, the harness generator and params.json. */
+export function topPorts(d: Derived): { name: string; dir: 'input' | 'output'; width: number; doc: string }[] {
+  return [
+    { name: 'clk', dir: 'input', width: 1, doc: 'clock' },
+    { name: 'rst', dir: 'input', width: 1, doc: 'synchronous reset, active high' },
+    { name: 'in_t_valid', dir: 'input', width: 1, doc: 'tile descriptor valid' },
+    { name: 'out_t_ready', dir: 'output', width: 1, doc: 'tile descriptor accepted when valid & ready' },
+    { name: 'in_t_mode', dir: 'input', width: 1, doc: 'control register mode: 0 conventional (exact), 1 term revealing' },
+    { name: 'in_t_k', dir: 'input', width: d.KW, doc: `control register k: weight terms per group (TR mode), 1..${d.kMax}` },
+    { name: 'in_t_d', dir: 'input', width: d.DW, doc: `control register d: data terms per value (TR mode), 1..${d.TX}` },
+    { name: 'in_t_g', dir: 'input', width: d.GW, doc: `control register g: group size, 1..${d.G}` },
+    { name: 'in_t_ngroups', dir: 'input', width: d.NGW, doc: 'groups in this tile: ceil(K/g)' },
+    { name: 'in_t_relu', dir: 'input', width: 1, doc: 'output stage: clamp negatives to 0' },
+    { name: 'in_t_bias', dir: 'input', width: d.C * d.BBW, doc: `per column: bias (signed ${d.BBW} bits), column 0 in the low bits` },
+    { name: 'in_t_mul', dir: 'input', width: d.C * d.MBW, doc: d.MULW ? `per column: multiplier M (unsigned ${d.MULW} bits)` : 'unused (shift-only output stage)' },
+    { name: 'in_t_shift', dir: 'input', width: d.C * d.SW, doc: `per column: right shift s, 0..${d.maxShift}` },
+    { name: 'in_w_valid', dir: 'input', width: 1, doc: 'weight slot valid' },
+    { name: 'out_w_ready', dir: 'output', width: 1, doc: 'weight slot accepted when valid & ready' },
+    { name: 'in_w_data', dir: 'input', width: d.C * d.WT, doc: `per column: weight term {nz, idx[${d.IW}], sign, exp[${d.EW}]}` },
+    { name: 'in_x_valid', dir: 'input', width: 1, doc: 'data load beat valid' },
+    { name: 'out_x_ready', dir: 'output', width: 1, doc: 'data load beat accepted when valid & ready' },
+    { name: 'in_x_data', dir: 'input', width: d.R * d.L * d.BX, doc: `per row, per lane: raw signed ${d.BX}-bit value (row 0 lane 0 in the low bits)` },
+    { name: 'out_y_valid', dir: 'output', width: 1, doc: 'one result row (one data vector, all columns) per valid cycle' },
+    { name: 'out_y_data', dir: 'output', width: d.C * d.BX, doc: 'per column: quantized output y (signed)' },
+    { name: 'out_y_acc', dir: 'output', width: d.C * d.accW, doc: 'per column: raw accumulator (signed)' },
+    { name: 'out_err', dir: 'output', width: 1, doc: 'sticky: a descriptor had an illegal field (it was clamped)' },
+    { name: 'out_busy', dir: 'output', width: 1, doc: 'a tile is loading or computing' },
+    { name: 'out_stat_work', dir: 'output', width: 32, doc: 'performance counter: work cycles issued' },
+  ];
+}
+
+function buildTop(reg: Registry, d: Derived, array: Signature): Module {
+  const P = reg.prefix;
+  const m = new ModuleBuilder(`${P}_top`, [
+    `${P}_top: sequencer + ${d.R}x${d.C} array + de-skew + per-column output stages.`,
+    'Streams: tile descriptors (in_t_*), weight slots (in_w_*), data load beats (in_x_*) with valid/ready;',
+    'results (out_y_*) have no back-pressure: one row per cycle, rows 0..R-1 of a tile in consecutive cycles.',
+  ]);
+  const p: Record<string, Expr> = {};
+  for (const port of topPorts(d)) p[port.name] = port.dir === 'input' ? m.input(port.name, port.width, port.doc) : m.output(port.name, port.width, port.doc);
+  const clk = p['clk'] as Expr;
+  const rst = p['rst'] as Expr;
+  const seqParams = {
+    R: d.R, C: d.C, G: d.G, L: d.L, BX: d.BX, TW: d.TW, TX: d.TX, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW,
+    TCW: d.TCW, BCW: d.BCW, WT: d.WT, BBW: d.BBW, MBW: d.MBW, SW: d.SW, LMIN: d.LMIN, LMW: d.LMW, CWW: d.CWW,
+  };
+  const cw = m.wire('cw', d.CWW, 'control word');
+  const lanes = m.wire('lanes', d.R * d.L * d.BX, 'load-beat data');
+  const w = m.wire('w', d.C * d.WT, 'current weight slot');
+  const pBias = m.wire('p_bias', d.C * d.BBW);
+  const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: d.MULW === 0 });
+  const pShift = m.wire('p_shift', d.C * d.SW);
+  const pRelu = m.wire('p_relu', 1);
+  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_w: w, out_p_bias: pBias, out_p_mul: pMul, out_p_shift: pShift, out_p_relu: pRelu };
+  for (const n of ['in_t_valid', 'out_t_ready', 'in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift',
+    'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
+    seqConns[n] = p[n] as Expr;
+  }
+  m.inst(reg.leaf(SEQ, seqParams), 'u_seq', seqParams, seqConns);
+
+  const resV = m.wire('res_v', d.C, 'column results (column c is c cycles late)');
+  const res = m.wire('res', d.C * d.accW);
+  m.inst(array, 'u_array', {}, { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res_v: resV, out_res: res });
+
+  const outParams = { ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, MULW: d.MULW, SW: d.SW, BX: d.BX };
+  const out = reg.leaf(OUT, outParams);
+  const yV: Expr[] = [];
+  for (let c = 0; c < d.C; c++) {
+    // de-skew: column c is c cycles late; delay it by C-1-c so all columns of a row arrive together
+    const depth = d.C - 1 - c;
+    const both = depth === 0 ? null : delayed(m, reg, `dsk_${c}`, clk, rst, cat(slice(resV, c, 1), slice(res, c * d.accW, d.accW)), depth, `column ${c} result, de-skewed`);
+    const v = both ? slice(both, d.accW, 1) : slice(resV, c, 1);
+    const r = both ? slice(both, 0, d.accW) : slice(res, c * d.accW, d.accW);
+    const ov = m.wire(`y_v_${c}`, 1, undefined, { unused: c !== 0 });
+    yV.push(ov);
+    m.inst(out, `u_out_${c}`, outParams, {
+      clk,
+      rst,
+      in_v: v,
+      in_acc: r,
+      in_bias: slice(pBias, c * d.BBW, d.BBW),
+      in_mul: slice(pMul, c * d.MBW, d.MBW),
+      in_shift: slice(pShift, c * d.SW, d.SW),
+      in_relu: pRelu,
+      out_v: ov,
+      out_y: slice(p['out_y_data'] as Expr, c * d.BX, d.BX),
+      out_acc: slice(p['out_y_acc'] as Expr, c * d.accW, d.accW),
+    });
+  }
+  m.assign(p['out_y_valid'] as Expr, yV[0] as Expr);
+  return m.build(reg.sigs);
+}
+
+export interface Design {
+  cfg: TrConfig;
+  derived: Derived;
+  top: string;
+  /** Verilog sources, one module per file (leaves first, top last), keyed by file name. */
+  files: Record<string, string>;
+  /** Software-side description: config, derived widths, ports, schedule. */
+  params: DesignParams;
+  configHash: string;
+}
+
+export interface DesignParams {
+  generator: string;
+  version: string;
+  configHash: string;
+  top: string;
+  config: TrConfig;
+  derived: Derived;
+  ports: ReturnType<typeof topPorts>;
+  fields: {
+    weightTerm: { nz: number; idx: [number, number]; sign: number; exp: [number, number]; width: number };
+    controlWord: string;
+  };
+  schedule: {
+    groupCycles: string;
+    tileCycles: string;
+    conventional: string;
+    firstOutputLatency: string;
+  };
+}
+
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function header(cfg: TrConfig, d: Derived, hash: string): string {
+  const lines = [
+    `trgen ${GENERATOR_VERSION}: term-revealing systolic array "${cfg.name}" (generated; do not edit)`,
+    `config sha256 ${hash}`,
+    '',
+    'parameters:',
+    ...Object.entries(cfg).map(([k, v]) => `  ${k.padEnd(12)} ${v}`),
+    'derived:',
+    `  terms/value  weight ${d.TW}, data ${d.TX} (HESE)`,
+    `  accumulator  ${d.accW} bits signed (|acc| <= ${d.accBound})`,
+    `  weight term  ${d.WT} bits {nz, idx[${d.IW}], sign, exp[${d.EW}]}; data term ${d.XT} bits {nz, sign, exp[${d.EX}]}`,
+    `  k register   ${d.KW} bits (1..${d.kMax}); d ${d.DW} bits (1..${d.TX}); g ${d.GW} bits (1..${d.G}); groups ${d.NGW} bits`,
+    `  output stage bias ${d.BBW} bits, ${d.MULW ? `multiplier ${d.MULW} bits` : 'no multiplier (shift only)'}, shift 0..${d.maxShift}`,
+    'schedule (all inputs available):',
+    `  cycles/group = max(k_eff*d_eff, ceil(g/${d.L})); conventional k_eff = g*${d.TW}, d_eff = ${d.TX}; TR k_eff = k, d_eff = d`,
+    `  cycles/tile  = max(groups*cycles/group, ${d.LMIN}); results of row r leave ${d.outLatency}+r cycles after the tile's last work cycle`,
+  ];
+  return lines.map((l) => `// ${l}`.trimEnd()).join('\n') + '\n';
+}
+
+function leafText(prefix: string, leaf: Leaf): string {
+  const raw = readFileSync(join(TEMPLATE_DIR, leaf.file), 'utf8');
+  const declared = templateParams(raw);
+  const a = [...declared].sort().join(',');
+  const b = [...leaf.params].sort().join(',');
+  if (a !== b) throw new TemplateError(`${leaf.file}: template parameters [${a}] differ from the generator's [${b}]`);
+  return substitute(raw, { P: prefix }, leaf.file);
+}
+
+/** Build the complete design for a validated config. */
+export function buildDesign(cfg: TrConfig): Design {
+  const d = derive(cfg);
+  const reg = new Registry(cfg.name);
+  const row = reg.add(buildRow(reg, d));
+  const array = reg.add(buildArray(reg, d, row));
+  const top = buildTop(reg, d, array);
+  const hash = createHash('sha256').update(canonicalJson(cfg)).digest('hex');
+  const files: Record<string, string> = {};
+  const short = `// trgen ${GENERATOR_VERSION}, design "${cfg.name}" (config sha256 ${hash.slice(0, 16)}); generated, do not edit\n`;
+  const put = (module: string, text: string, head: string): void => {
+    files[`${module}.v`] = `${head}\n\`default_nettype none\n\n${text}\n\`default_nettype wire\n`;
+  };
+  for (const l of TR_LEAVES) put(`${cfg.name}_${l.suffix}`, leafText(cfg.name, l), short);
+  put(row.name, emitModule(row as Module), short);
+  put(array.name, emitModule(array as Module), short);
+  put(top.name, emitModule(top), header(cfg, d, hash));
+  const params: DesignParams = {
+    generator: 'trgen',
+    version: GENERATOR_VERSION,
+    configHash: hash,
+    top: top.name,
+    config: cfg,
+    derived: d,
+    ports: topPorts(d),
+    fields: {
+      weightTerm: { nz: d.WT - 1, idx: [d.EW + 1 + d.IW - 1, d.EW + 1], sign: d.EW, exp: [d.EW - 1, 0], width: d.WT },
+      controlWord: '{beat, t, ld_clear, ld_we, last, first, swap, work}',
+    },
+    schedule: {
+      groupCycles: `max(k_eff*d_eff, ceil(g/${d.L}))`,
+      tileCycles: `max(ngroups*groupCycles, ${d.LMIN})`,
+      conventional: `k_eff = g*${d.TW}, d_eff = ${d.TX}`,
+      firstOutputLatency: `${d.outLatency} cycles after the tile's last work cycle, +1 per row`,
+    },
+  };
+  return { cfg, derived: d, top: top.name, files, params, configHash: hash };
+}

@@ -1,0 +1,110 @@
+/**
+ * Interfaces of the hand-written leaf templates in rtl-templates/ as functions of their parameters, so the
+ * builders can width-check every connection. The parameter lists are checked against the templates'
+ * `parameter` declarations when a design is generated (gen/design.ts).
+ */
+import type { Port, Signature } from './netlist.ts';
+
+export interface Leaf {
+  /** module name suffix; the emitted module is `${prefix}_${suffix}` */
+  suffix: string;
+  file: string;
+  params: readonly string[];
+  ports(p: Record<string, number>): Port[];
+}
+
+const i = (name: string, width: number): Port => ({ name, dir: 'input', width });
+const o = (name: string, width: number): Port => ({ name, dir: 'output', width });
+const clkRst = [i('clk', 1), i('rst', 1)];
+
+function need(p: Record<string, number>, ...names: string[]): number[] {
+  return names.map((n) => {
+    const v = p[n];
+    if (v === undefined) throw new Error(`leaf parameter ${n} missing`);
+    return v;
+  });
+}
+
+export const CELL: Leaf = {
+  suffix: 'cell',
+  file: 'tr_cell.v',
+  params: ['G', 'IW', 'EW', 'EX', 'PE', 'ACCW'],
+  ports(p) {
+    const [G, IW, EW, EX, , ACCW] = need(p, 'G', 'IW', 'EW', 'EX', 'PE', 'ACCW') as [number, number, number, number, number, number];
+    const xb = 3 + G * (EX + 2);
+    const wt = IW + EW + 2;
+    return [...clkRst, i('in_x', xb), i('in_w', wt), o('out_x', xb), o('out_w', wt), o('out_res_v', 1), o('out_res', ACCW)];
+  },
+};
+
+export const EDGE: Leaf = {
+  suffix: 'edge',
+  file: 'tr_edge.v',
+  params: ['G', 'L', 'BX', 'EX', 'TX', 'TCW', 'BCW', 'CWW'],
+  ports(p) {
+    const [G, L, BX, EX, , , , CWW] = need(p, 'G', 'L', 'BX', 'EX', 'TX', 'TCW', 'BCW', 'CWW') as number[] as [number, number, number, number, number, number, number, number];
+    return [...clkRst, i('in_cw', CWW), i('in_lanes', L * BX), o('out_cw', CWW), o('out_x', 3 + G * (EX + 2))];
+  },
+};
+
+export const SEQ: Leaf = {
+  suffix: 'seq',
+  file: 'tr_seq.v',
+  params: ['R', 'C', 'G', 'L', 'BX', 'TW', 'TX', 'KW', 'DW', 'GW', 'NGW', 'TCW', 'BCW', 'WT', 'BBW', 'MBW', 'SW', 'LMIN', 'LMW', 'CWW'],
+  ports(p) {
+    const [R, C, L, BX, KW, DW, GW, NGW, WT, BBW, MBW, SW, CWW] = need(p, 'R', 'C', 'L', 'BX', 'KW', 'DW', 'GW', 'NGW', 'WT', 'BBW', 'MBW', 'SW', 'CWW') as [
+      number, number, number, number, number, number, number, number, number, number, number, number, number,
+    ];
+    return [
+      ...clkRst,
+      i('in_t_valid', 1), o('out_t_ready', 1), i('in_t_mode', 1), i('in_t_k', KW), i('in_t_d', DW), i('in_t_g', GW),
+      i('in_t_ngroups', NGW), i('in_t_relu', 1), i('in_t_bias', C * BBW), i('in_t_mul', C * MBW), i('in_t_shift', C * SW),
+      i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * WT),
+      i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * L * BX),
+      o('out_cw', CWW), o('out_lanes', R * L * BX), o('out_w', C * WT),
+      o('out_p_bias', C * BBW), o('out_p_mul', C * MBW), o('out_p_shift', C * SW), o('out_p_relu', 1),
+      o('out_err', 1), o('out_busy', 1), o('out_stat_work', 32),
+    ];
+  },
+};
+
+export const OUT: Leaf = {
+  suffix: 'out',
+  file: 'tr_out.v',
+  params: ['ACCW', 'BBW', 'MBW', 'MULW', 'SW', 'BX'],
+  ports(p) {
+    const [ACCW, BBW, MBW, SW, BX] = need(p, 'ACCW', 'BBW', 'MBW', 'SW', 'BX') as [number, number, number, number, number];
+    return [
+      ...clkRst, i('in_v', 1), i('in_acc', ACCW), i('in_bias', BBW), i('in_mul', MBW), i('in_shift', SW), i('in_relu', 1),
+      o('out_v', 1), o('out_y', BX), o('out_acc', ACCW),
+    ];
+  },
+};
+
+export const COLMERGE: Leaf = {
+  suffix: 'colmerge',
+  file: 'tr_colmerge.v',
+  params: ['R', 'ACCW'],
+  ports(p) {
+    const [R, ACCW] = need(p, 'R', 'ACCW') as [number, number];
+    return [...clkRst, i('in_v', R), i('in_res', R * ACCW), o('out_v', 1), o('out_res', ACCW)];
+  },
+};
+
+export const DELAY: Leaf = {
+  suffix: 'delay',
+  file: 'tr_delay.v',
+  params: ['W', 'D'],
+  ports(p) {
+    const [W] = need(p, 'W', 'D') as [number, number];
+    return [...clkRst, i('in_d', W), o('out_d', W)];
+  },
+};
+
+export const TR_LEAVES: readonly Leaf[] = [SEQ, EDGE, CELL, COLMERGE, OUT, DELAY];
+
+/** Signature of a leaf instance with concrete parameters. */
+export function leafSig(prefix: string, leaf: Leaf, params: Record<string, number>): Signature {
+  for (const k of Object.keys(params)) if (!leaf.params.includes(k)) throw new Error(`leaf ${leaf.suffix} has no parameter ${k}`);
+  return { name: `${prefix}_${leaf.suffix}`, ports: leaf.ports(params) };
+}

@@ -1,0 +1,86 @@
+// @@P@@_out: quantized output stage of one column / output channel (hand-written leaf).
+//   y = clamp(((acc + bias) * mul) >>> shift), optional ReLU, to the symmetric range of BX bits
+// ">>>" is an arithmetic shift of the exact product (floor). With MULW = 0 the multiplier is absent and
+// mul is ignored (the scale is a pure power of two: y = clamp((acc + bias) >>> shift)).
+// Four register stages: bias add, multiply, shift, clamp. The raw accumulator travels alongside.
+module @@P@@_out #(
+    parameter ACCW = 24,  // accumulator width
+    parameter BBW  = 24,  // bias width (signed)
+    parameter MBW  = 16,  // port width of mul (>= 1)
+    parameter MULW = 16,  // multiplier width actually used (0: no multiplier)
+    parameter SW   = 6,   // shift amount width
+    parameter BX   = 8    // output width (symmetric range +-(2^(BX-1)-1))
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+    input  wire                 in_v,
+    input  wire [ACCW-1:0]      in_acc,
+    input  wire [BBW-1:0]       in_bias,
+    input  wire [MBW-1:0]       in_mul,
+    input  wire [SW-1:0]        in_shift,
+    input  wire                 in_relu,
+    output reg                  out_v,
+    output reg  [BX-1:0]        out_y,
+    output reg  [ACCW-1:0]      out_acc
+);
+    localparam SUMW = ((ACCW > BBW) ? ACCW : BBW) + 1;
+    localparam PW   = SUMW + MULW + 1;
+    localparam signed [PW-1:0] YMAX = (1 <<< (BX - 1)) - 1;
+
+    // stage 1: bias
+    reg                 v1, relu1;
+    reg [ACCW-1:0]      acc1;
+    reg signed [SUMW-1:0] sum1;
+    reg [MBW-1:0]       mul1;
+    reg [SW-1:0]        sh1;
+    // stage 2: scale
+    reg                 v2, relu2;
+    reg [ACCW-1:0]      acc2;
+    reg signed [PW-1:0] prod2;
+    reg [SW-1:0]        sh2;
+    // stage 3: shift
+    reg                 v3, relu3;
+    reg [ACCW-1:0]      acc3;
+    reg signed [PW-1:0] sh3;
+
+    wire signed [SUMW-1:0] acc_x  = {{(SUMW-ACCW){in_acc[ACCW-1]}}, in_acc};
+    wire signed [SUMW-1:0] bias_x = {{(SUMW-BBW){in_bias[BBW-1]}}, in_bias};
+    wire signed [PW-1:0]   scaled;
+    generate
+        if (MULW > 0) begin : g_mul
+            wire signed [MULW:0] mul_s = {1'b0, mul1[MULW-1:0]};
+            assign scaled = sum1 * mul_s;
+        end else begin : g_nomul
+            assign scaled = {{(PW-SUMW){sum1[SUMW-1]}}, sum1};
+            /* verilator lint_off UNUSED */
+            wire unused_mul = |mul1;   // shift-only design: the multiplier field is ignored
+            /* verilator lint_on UNUSED */
+        end
+    endgenerate
+
+    always @(posedge clk) begin
+        if (rst) begin
+            v1 <= 1'b0; v2 <= 1'b0; v3 <= 1'b0; out_v <= 1'b0;
+            relu1 <= 1'b0; relu2 <= 1'b0; relu3 <= 1'b0;
+            acc1 <= {ACCW{1'b0}}; acc2 <= {ACCW{1'b0}}; acc3 <= {ACCW{1'b0}}; out_acc <= {ACCW{1'b0}};
+            sum1 <= {SUMW{1'b0}}; mul1 <= {MBW{1'b0}}; sh1 <= {SW{1'b0}};
+            prod2 <= {PW{1'b0}}; sh2 <= {SW{1'b0}}; sh3 <= {PW{1'b0}};
+            out_y <= {BX{1'b0}};
+        end else begin
+            v1 <= in_v; relu1 <= in_relu; acc1 <= in_acc;
+            sum1 <= acc_x + bias_x; mul1 <= in_mul; sh1 <= in_shift;
+
+            v2 <= v1; relu2 <= relu1; acc2 <= acc1;
+            prod2 <= scaled; sh2 <= sh1;
+
+            v3 <= v2; relu3 <= relu2; acc3 <= acc2;
+            sh3 <= prod2 >>> sh2;
+
+            out_v <= v3; out_acc <= acc3;
+            if (sh3 > YMAX)                      out_y <= YMAX[BX-1:0];
+            else if (relu3 && sh3 < 0)           out_y <= {BX{1'b0}};
+            else if (sh3 < -YMAX)                out_y <= -YMAX[BX-1:0];
+            else                                 out_y <= sh3[BX-1:0];
+        end
+    end
+endmodule

@@ -1,0 +1,326 @@
+/**
+ * The software driver of a generated array: turns matrix jobs (a layer with its control registers and
+ * output-stage parameters) into the three input streams of the top module (tile descriptors, weight slots,
+ * data load beats), computes the golden-model results the hardware must return, and the exact cycle schedule.
+ *
+ * Tiling: a job computes Y = requant(X · W^T) for W (M×K weights, one row per output channel) and X (N×K data,
+ * one row per vector). Tiles cover C channels × R vectors over the whole K (channel tiles outer, vector tiles
+ * inner); partial tiles are padded with zero rows/columns whose outputs are dropped.
+ */
+import type { Derived, TrConfig } from '../gen/config.ts';
+import { derive } from '../gen/config.ts';
+import { UserError } from '../gen/cli-util.ts';
+import { type DotSpec, matmul, prepareWeights } from './model/dot.ts';
+import { requant } from './model/quant.ts';
+import { type Term, maxMagnitude } from './model/terms.ts';
+
+export type Mode = 'conventional' | 'tr';
+
+/** The run-time control registers of a tile. */
+export interface Control {
+  mode: Mode;
+  /** weight terms kept per group (TR mode) */
+  k: number;
+  /** data terms kept per value (TR mode) */
+  d: number;
+  /** group size */
+  g: number;
+}
+
+/** Per-channel quantized output stage: y = clamp(((acc + bias) · mul) >> shift), optional ReLU. */
+export interface OutputParams {
+  relu: boolean;
+  bias: number[];
+  mul: number[];
+  shift: number[];
+}
+
+export interface Job {
+  name?: string;
+  control: Control;
+  /** M×K weights */
+  W: number[][];
+  /** N×K data vectors */
+  X: number[][];
+  out: OutputParams;
+}
+
+export interface JobResult {
+  /** N×M raw accumulators */
+  acc: number[][];
+  /** N×M quantized outputs */
+  y: number[][];
+  /** term pairs the model multiplies (only the real, unpadded ones) */
+  termPairs: number;
+}
+
+/** One tile as the hardware sees it. */
+export interface Tile {
+  job: number;
+  m0: number;
+  n0: number;
+  control: Control;
+  kEff: number;
+  dEff: number;
+  beatsPerGroup: number;
+  ngroups: number;
+}
+
+export interface Streams {
+  /** descriptor beats: port name -> value */
+  t: Record<string, bigint>[];
+  /** weight slot beats (in_w_data) */
+  w: bigint[];
+  /** data load beats (in_x_data) */
+  x: bigint[];
+  tiles: Tile[];
+}
+
+export function dotSpec(cfg: TrConfig, c: Control): DotSpec {
+  return { mode: c.mode, g: c.g, k: c.k, d: c.d, wBits: cfg.wBits, xBits: cfg.xBits, encoding: 'hese' };
+}
+
+export function effective(d: Derived, c: Control): { kEff: number; dEff: number } {
+  return c.mode === 'conventional' ? { kEff: c.g * d.TW, dEff: d.TX } : { kEff: c.k, dEff: c.d };
+}
+
+/** Check a job against the design: every violation is a UserError naming the job and the field. */
+export function checkJob(cfg: TrConfig, job: Job, where: string): void {
+  const d = derive(cfg);
+  const { control: c } = job;
+  const bad = (msg: string): never => {
+    throw new UserError(`${where}: ${msg}`);
+  };
+  if (c.mode !== 'conventional' && c.mode !== 'tr') bad(`control.mode must be "conventional" or "tr", got ${JSON.stringify(c.mode)}`);
+  const int = (v: unknown, lo: number, hi: number, what: string): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) bad(`${what} = ${JSON.stringify(v)} is outside ${lo}..${hi}`);
+  };
+  int(c.g, 1, d.G, 'control.g (group size; design maximum groupMax)');
+  int(c.k, 1, d.kMax, 'control.k (weight terms per group)');
+  int(c.d, 1, d.TX, 'control.d (data terms per value)');
+  if (!Array.isArray(job.W) || job.W.length === 0) bad('weights must be a non-empty M×K matrix');
+  if (!Array.isArray(job.X) || job.X.length === 0) bad('inputs must be a non-empty N×K matrix');
+  const K = (job.W[0] ?? []).length;
+  if (K < 1) bad('K (row length) must be at least 1');
+  if (K > cfg.maxK) bad(`K = ${K} exceeds the design's maxK = ${cfg.maxK}`);
+  const wMax = maxMagnitude(cfg.wBits);
+  const xMax = maxMagnitude(cfg.xBits);
+  job.W.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== K) bad(`weights row ${i} has ${Array.isArray(row) ? row.length : 'no'} values, expected K = ${K}`);
+    row.forEach((v, j) => int(v, -wMax, wMax, `weights[${i}][${j}] (${cfg.wBits}-bit)`));
+  });
+  job.X.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== K) bad(`inputs row ${i} has ${Array.isArray(row) ? row.length : 'no'} values, expected K = ${K}`);
+    row.forEach((v, j) => int(v, -xMax, xMax, `inputs[${i}][${j}] (${cfg.xBits}-bit)`));
+  });
+  const M = job.W.length;
+  const o = job.out;
+  for (const f of ['bias', 'mul', 'shift'] as const) {
+    if (!Array.isArray(o[f]) || o[f].length !== M) bad(`out.${f} must have one entry per output channel (${M})`);
+  }
+  const bMax = 2 ** (d.BBW - 1) - 1;
+  o.bias.forEach((v, i) => int(v, -bMax - 1, bMax, `out.bias[${i}] (${d.BBW}-bit signed)`));
+  if (d.MULW === 0) o.mul.forEach((v, i) => int(v, 1, 1, `out.mul[${i}] (shift-only design: the scale is a power of two, mul must be 1)`));
+  else o.mul.forEach((v, i) => int(v, 0, 2 ** d.MULW - 1, `out.mul[${i}] (${d.MULW}-bit unsigned)`));
+  o.shift.forEach((v, i) => int(v, 0, d.maxShift, `out.shift[${i}]`));
+  if (typeof o.relu !== 'boolean') bad('out.relu must be true or false');
+}
+
+/** Golden-model results of a job (bit-exact with the hardware). */
+export function modelJob(cfg: TrConfig, job: Job): JobResult {
+  const { acc, termPairs } = matmul(job.W, job.X, dotSpec(cfg, job.control));
+  const y = acc.map((row) => row.map((a, m) => requant(a, job.out.bias[m] as number, job.out.mul[m] as number, job.out.shift[m] as number, cfg.xBits, job.out.relu)));
+  return { acc, y, termPairs };
+}
+
+const mask = (bits: number): bigint => (1n << BigInt(bits)) - 1n;
+const twos = (v: number, bits: number): bigint => BigInt(v) & mask(bits);
+
+/** Pack a weight term {nz, idx, sign, exp}. */
+export function packWeightTerm(d: Derived, idx: number, t: Term | null): bigint {
+  if (!t) return 0n;
+  return (1n << BigInt(d.WT - 1)) | (BigInt(idx) << BigInt(d.EW + 1)) | ((t.sign < 0 ? 1n : 0n) << BigInt(d.EW)) | BigInt(t.exp);
+}
+
+/** Weight slots of one group of one channel: its kept terms (value index order, most significant first), padded. */
+export function groupSlots(d: Derived, kept: Term[][], kEff: number): bigint[] {
+  const slots: bigint[] = [];
+  kept.forEach((terms, i) => terms.forEach((t) => slots.push(packWeightTerm(d, i, t))));
+  if (slots.length > kEff) throw new Error(`internal: ${slots.length} weight terms in a group of budget ${kEff}`);
+  while (slots.length < kEff) slots.push(0n);
+  return slots;
+}
+
+/** Build the input streams of a sequence of jobs (one continuous run; control may change at every tile). */
+export function buildStreams(cfg: TrConfig, jobs: readonly Job[]): Streams {
+  const d = derive(cfg);
+  const streams: Streams = { t: [], w: [], x: [], tiles: [] };
+  jobs.forEach((job, ji) => {
+    const c = job.control;
+    const K = (job.W[0] as number[]).length;
+    const M = job.W.length;
+    const N = job.X.length;
+    const { kEff, dEff } = effective(d, c);
+    const ngroups = Math.ceil(K / c.g);
+    const beatsPerGroup = Math.ceil(c.g / d.L);
+    const spec = dotSpec(cfg, c);
+    // weights are prepared (TR'd) offline, once per channel
+    const wTerms = job.W.map((row) => prepareWeights(row, spec));
+    for (let m0 = 0; m0 < M; m0 += d.C) {
+      for (let n0 = 0; n0 < N; n0 += d.R) {
+        streams.tiles.push({ job: ji, m0, n0, control: c, kEff, dEff, beatsPerGroup, ngroups });
+        let bias = 0n;
+        let mul = 0n;
+        let shift = 0n;
+        for (let cc = 0; cc < d.C; cc++) {
+          const m = m0 + cc;
+          const real = m < M;
+          bias |= twos(real ? (job.out.bias[m] as number) : 0, d.BBW) << BigInt(cc * d.BBW);
+          mul |= BigInt(real ? (job.out.mul[m] as number) : d.MULW === 0 ? 1 : 0) << BigInt(cc * d.MBW);
+          shift |= BigInt(real ? (job.out.shift[m] as number) : 0) << BigInt(cc * d.SW);
+        }
+        streams.t.push({
+          in_t_mode: c.mode === 'tr' ? 1n : 0n,
+          in_t_k: BigInt(c.k),
+          in_t_d: BigInt(c.d),
+          in_t_g: BigInt(c.g),
+          in_t_ngroups: BigInt(ngroups),
+          in_t_relu: job.out.relu ? 1n : 0n,
+          in_t_bias: bias,
+          in_t_mul: mul,
+          in_t_shift: shift,
+        });
+        for (let gi = 0; gi < ngroups; gi++) {
+          // data: ceil(g/L) beats of L values per row
+          for (let b = 0; b < beatsPerGroup; b++) {
+            let beat = 0n;
+            for (let r = 0; r < d.R; r++) {
+              for (let l = 0; l < d.L; l++) {
+                const pos = b * d.L + l;
+                const k = gi * c.g + pos;
+                const n = n0 + r;
+                const v = pos < c.g && k < K && n < N ? ((job.X[n] as number[])[k] as number) : 0;
+                beat |= twos(v, d.BX) << BigInt((r * d.L + l) * d.BX);
+              }
+            }
+            streams.x.push(beat);
+          }
+          // weights: kEff slots, each one term per column
+          const perCol: bigint[][] = [];
+          for (let cc = 0; cc < d.C; cc++) {
+            const m = m0 + cc;
+            const kept: Term[][] = [];
+            for (let i = 0; i < c.g; i++) {
+              const k = gi * c.g + i;
+              kept.push(m < M && k < K ? ((wTerms[m] as Term[][])[k] as Term[]) : []);
+            }
+            perCol.push(groupSlots(d, kept, kEff));
+          }
+          for (let s = 0; s < kEff; s++) {
+            let beat = 0n;
+            for (let cc = 0; cc < d.C; cc++) beat |= (perCol[cc] as bigint[])[s] as bigint << BigInt(cc * d.WT);
+            streams.w.push(beat);
+          }
+        }
+      }
+    }
+  });
+  return streams;
+}
+
+/** One output row of the hardware (one data vector, all columns). */
+export interface OutRow {
+  cycle: number;
+  y: number[];
+  acc: number[];
+}
+
+const signed = (v: bigint, bits: number): number => {
+  const m = v & mask(bits);
+  return Number(m >= 1n << BigInt(bits - 1) ? m - (1n << BigInt(bits)) : m);
+};
+
+export function unpackOutRow(d: Derived, cycle: number, yBus: bigint, accBus: bigint): OutRow {
+  const y: number[] = [];
+  const acc: number[] = [];
+  for (let c = 0; c < d.C; c++) {
+    y.push(signed(yBus >> BigInt(c * d.BX), d.BX));
+    acc.push(signed(accBus >> BigInt(c * d.accW), d.accW));
+  }
+  return { cycle, y, acc };
+}
+
+/** Reassemble hardware output rows (R per tile, in tile order) into per-job N×M matrices. */
+export function assemble(cfg: TrConfig, jobs: readonly Job[], streams: Streams, rows: readonly OutRow[]): { acc: number[][]; y: number[][] }[] {
+  const d = derive(cfg);
+  const out = jobs.map((j) => ({
+    acc: j.X.map(() => new Array<number>(j.W.length).fill(NaN)),
+    y: j.X.map(() => new Array<number>(j.W.length).fill(NaN)),
+  }));
+  streams.tiles.forEach((t, ti) => {
+    const job = jobs[t.job] as Job;
+    for (let r = 0; r < d.R; r++) {
+      const row = rows[ti * d.R + r];
+      if (!row) continue;
+      const n = t.n0 + r;
+      if (n >= job.X.length) continue;
+      for (let c = 0; c < d.C; c++) {
+        const m = t.m0 + c;
+        if (m >= job.W.length) continue;
+        ((out[t.job] as { acc: number[][] }).acc[n] as number[])[m] = row.acc[c] as number;
+        ((out[t.job] as { y: number[][] }).y[n] as number[])[m] = row.y[c] as number;
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * The exact cycle schedule of a run with every input stream always valid (the sequencer's rules at the
+ * transaction level). Cycle 0 is the first cycle after reset. Returns per tile the cycle of its last work
+ * cycle and the cycles at which its result rows appear on out_y (row r at rowCycles[r]).
+ */
+export interface Schedule {
+  tiles: { first: number; last: number; rowCycles: number[] }[];
+  /** cycle after the last result row */
+  totalCycles: number;
+  workCycles: number;
+}
+
+export function schedule(cfg: TrConfig, tiles: readonly Tile[]): Schedule {
+  const d = derive(cfg);
+  const out: Schedule['tiles'] = [];
+  let prevSwap = -1; // issue cycle of the previous group's first work cycle
+  let prevKd = 0;
+  let prevFirstOfTile = -1; // issue cycle of the current tile's first work cycle (its descriptor pop)
+  let prevLast = -Infinity;
+  let loadStart = 0;
+  let work = 0;
+  tiles.forEach((t, ti) => {
+    const kd = t.kEff * t.dEff;
+    let first = -1;
+    let swap = -1;
+    for (let gi = 0; gi < t.ngroups; gi++) {
+      if (ti > 0 || gi > 0) {
+        // the loader may refill the next-group buffer from the previous group's swap on; the first group of a
+        // tile can only be loaded once the previous tile's descriptor was popped (its first work cycle)
+        loadStart = Math.max(prevSwap, gi === 0 ? prevFirstOfTile + 1 : 0);
+      }
+      const full = loadStart + t.beatsPerGroup; // buffer full from this cycle on
+      swap = Math.max(full, prevSwap < 0 ? 1 : prevSwap + prevKd);
+      if (gi === 0) first = swap;
+      prevSwap = swap;
+      prevKd = kd;
+    }
+    // the tile's last work cycle may not come sooner than LMIN cycles after the previous tile's
+    const last = Math.max(swap + kd - 1, prevLast + d.LMIN);
+    prevKd = last - swap + 1; // bubbles before the last cycle delay the next group too
+    prevFirstOfTile = first;
+    prevLast = last;
+    work += t.ngroups * kd;
+    const rowCycles = Array.from({ length: d.R }, (_, r) => last + 1 + d.outLatency + r);
+    out.push({ first, last, rowCycles });
+  });
+  const lastTile = out[out.length - 1];
+  return { tiles: out, totalCycles: lastTile ? (lastTile.rowCycles[d.R - 1] as number) + 1 : 0, workCycles: work };
+}

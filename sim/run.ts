@@ -1,0 +1,75 @@
+/**
+ * Run jobs on the Verilator-simulated RTL of a design and compare against the golden model.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TrConfig } from '../gen/config.ts';
+import { buildDesign } from '../gen/design.ts';
+import { type Job, type OutRow, type Schedule, type Streams, assemble, buildStreams, modelJob, schedule, unpackOutRow } from './driver.ts';
+import { type RunEnd, buildTrSimulator, runSimulator } from './verilator.ts';
+
+const hex = (v: bigint): string => v.toString(16);
+
+/** Stimulus JSON Lines for a set of streams (see sim/harness.ts for the format). */
+export function stimulusLines(streams: Streams): string[] {
+  const lines: string[] = [];
+  for (const t of streams.t) {
+    lines.push(JSON.stringify({ ch: 't', ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, hex(v)])) }));
+  }
+  for (const w of streams.w) lines.push(`{"ch":"w","in_w_data":"${hex(w)}"}`);
+  for (const x of streams.x) lines.push(`{"ch":"x","in_x_data":"${hex(x)}"}`);
+  return lines;
+}
+
+export interface SimOptions {
+  /** withhold valid at random on every input stream with this probability (percent) */
+  stallPct?: number;
+  stallSeed?: number;
+  /** keep the stimulus/output files in this directory */
+  workDir?: string;
+}
+
+export interface SimResult {
+  /** per job: hardware N×M accumulators and outputs */
+  hw: { acc: number[][]; y: number[][] }[];
+  /** per job: golden model */
+  model: ReturnType<typeof modelJob>[];
+  rows: OutRow[];
+  end: RunEnd;
+  schedule: Schedule;
+  streams: Streams;
+}
+
+/** Simulate a sequence of jobs in one continuous run of the RTL. */
+export async function simulateJobs(cfg: TrConfig, jobs: readonly Job[], opts: SimOptions = {}): Promise<SimResult> {
+  const design = buildDesign(cfg);
+  const d = design.derived;
+  const sim = await buildTrSimulator(design);
+  const streams = buildStreams(cfg, jobs);
+  const dir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'trgen-sim-'));
+  mkdirSync(dir, { recursive: true });
+  try {
+    const stim = join(dir, 'stimulus.jsonl');
+    const outPath = join(dir, 'output.jsonl');
+    writeFileSync(stim, stimulusLines(streams).join('\n') + '\n');
+    const expectRows = streams.tiles.length * d.R;
+    const sched = schedule(cfg, streams.tiles);
+    const { rows: raw, end } = await runSimulator(sim, stim, outPath, {
+      expectRows,
+      maxCycles: Math.max(10_000, sched.totalCycles * (opts.stallPct ? 20 : 2) + 1000),
+      ...(opts.stallPct ? { stallPct: opts.stallPct, stallSeed: opts.stallSeed ?? 1 } : {}),
+    });
+    const rows = raw.map((r) => unpackOutRow(d, r.cyc, r.ports['out_y_data'] ?? 0n, r.ports['out_y_acc'] ?? 0n));
+    return {
+      hw: assemble(cfg, jobs, streams, rows),
+      model: jobs.map((j) => modelJob(cfg, j)),
+      rows,
+      end,
+      schedule: sched,
+      streams,
+    };
+  } finally {
+    if (!opts.workDir) rmSync(dir, { recursive: true, force: true });
+  }
+}
