@@ -84,20 +84,20 @@ export function resolveConfig(input: unknown, where = 'config'): TrConfig {
   if (raw['preset'] !== undefined) {
     const p = raw['preset'];
     if (typeof p !== 'string' || !(p in PRESETS)) {
-      throw new UserError(`${where}.preset: unknown preset ${JSON.stringify(p)} (known: ${Object.keys(PRESETS).join(', ')})`);
+      throw new UserError(`${where}: preset: unknown preset ${JSON.stringify(p)} (known: ${Object.keys(PRESETS).join(', ')})`);
     }
     base = { ...base, ...PRESETS[p] };
   }
   const cfg: TrConfig = { ...base };
   if (raw['name'] !== undefined) {
-    if (typeof raw['name'] !== 'string') throw new UserError(`${where}.name: expected a string`);
+    if (typeof raw['name'] !== 'string') throw new UserError(`${where}: name: expected a string`);
     cfg.name = raw['name'];
   }
   for (const [key, rule] of Object.entries(RULES) as [keyof typeof RULES, FieldRule][]) {
     const v = raw[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isInteger(v)) {
-      throw new UserError(`${where}.${key}: expected an integer (${rule.help}), got ${JSON.stringify(v)}`);
+      throw new UserError(`${where}: ${key}: expected an integer (${rule.help}), got ${JSON.stringify(v)}`);
     }
     cfg[key] = v;
   }
@@ -110,20 +110,20 @@ export function resolveConfig(input: unknown, where = 'config'): TrConfig {
 /** Range and cross-field checks on a complete config. */
 export function checkConfig(cfg: TrConfig, where = 'config'): void {
   if (!/^[a-z][a-z0-9_]{0,23}$/.test(cfg.name)) {
-    throw new UserError(`${where}.name: ${JSON.stringify(cfg.name)} is not a valid module prefix (lower-case letter, then letters/digits/_; at most 24 characters)`);
+    throw new UserError(`${where}: name: ${JSON.stringify(cfg.name)} is not a valid module prefix (lower-case letter, then letters/digits/_; at most 24 characters)`);
   }
   for (const [key, rule] of Object.entries(RULES) as [keyof typeof RULES, FieldRule][]) {
     const v = cfg[key];
     if (!Number.isInteger(v) || v < rule.min || v > rule.max) {
-      throw new UserError(`${where}.${key}: ${v} is out of range ${rule.min}..${rule.max} (${rule.help})`);
+      throw new UserError(`${where}: ${key}: ${v} is out of range ${rule.min}..${rule.max} (${rule.help})`);
     }
   }
   if (cfg.lanes > cfg.groupMax) {
-    throw new UserError(`${where}.lanes: ${cfg.lanes} exceeds groupMax ${cfg.groupMax} (a load beat cannot span two groups)`);
+    throw new UserError(`${where}: lanes: ${cfg.lanes} exceeds groupMax ${cfg.groupMax} (a load beat cannot span two groups)`);
   }
-  if (cfg.outMulBits === 1) throw new UserError(`${where}.outMulBits: must be 0 (shift only) or 2..18`);
+  if (cfg.outMulBits === 1) throw new UserError(`${where}: outMulBits: must be 0 (shift only) or 2..18`);
   const d = deriveUnchecked(cfg);
-  if (cfg.biasBits !== 0 && cfg.biasBits < 2) throw new UserError(`${where}.biasBits: must be 0 (auto) or >= 2`);
+  if (cfg.biasBits !== 0 && cfg.biasBits < 2) throw new UserError(`${where}: biasBits: must be 0 (auto) or >= 2`);
   if (d.accW > 48) {
     throw new UserError(`${where}: accumulator would need ${d.accW} bits (> 48); reduce maxK or the bit widths`);
   }

@@ -273,6 +273,7 @@ ${fire}
 ${pop}
     }
     bool timeout = rows < expect_rows;
+    if (!timeout) cyc++;  // cycles elapsed, including the cycle of the last result row
     fprintf(out, "{\\"end\\":1,\\"cycles\\":%ld,\\"rows\\":%ld,\\"work\\":%lu,\\"err\\":%d,\\"stalls\\":%ld,\\"timeout\\":%d,\\"left\\":\\"${spec.channels.map(() => '%zu').join('/')}\\"}\\n",
             cyc, rows, (unsigned long)top->${spec.status.work}, (int)top->${spec.status.err}, stalls, timeout ? 1 : 0,
             ${spec.channels.map((_, i) => `q[${i}].size()`).join(', ')});

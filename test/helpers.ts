@@ -1,0 +1,33 @@
+/** Shared test helpers: run a CLI as a user would, seeded random configs. */
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type TrConfig, resolveConfig } from '../gen/config.ts';
+import { Rng } from '../sim/model/rng.ts';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Run a TypeScript CLI entry point (e.g. 'gen/cli.ts') with arguments; never throws. */
+export function runTs(script: string, args: string[], opts: { cwd?: string; timeout?: number } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(TSX, [join(ROOT, script), ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeout ?? 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** A random but valid hardware config (small enough to simulate quickly). */
+export function randomConfig(seed: number): TrConfig {
+  const rng = new Rng(seed);
+  const groupMax = rng.int(1, 8);
+  return resolveConfig({
+    name: `rnd${seed}`,
+    rows: rng.int(1, 3),
+    cols: rng.int(1, 4),
+    wBits: rng.int(2, 8),
+    xBits: rng.int(2, 8),
+    groupMax,
+    lanes: rng.int(1, groupMax),
+    maxK: rng.int(1, 200),
+    outMulBits: rng.pick([0, 2, 7, 12, 16]),
+    biasBits: rng.pick([0, 0, 10]),
+  });
+}
