@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install what the tests need beyond npm packages: Verilator (Debian package) when it is missing.
+set -euo pipefail
+if ! command -v verilator >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "setup: installing verilator from Debian packages..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q verilator >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q verilator >/dev/null; }
+  else
+    echo "setup: verilator is missing; install it as root: apt-get install -y verilator" >&2
+    exit 1
+  fi
+fi
+echo "setup: $(verilator --version); node $(node --version); g++ $(g++ -dumpversion)"

@@ -1,0 +1,61 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../gen/cli-util.ts';
+import { buildStreams, modelJob, schedule } from '../../sim/driver.ts';
+import { parseVectors } from '../../sim/vectors.ts';
+import { ROOT } from '../helpers.ts';
+
+const DIR = join(ROOT, 'test', 'vectors');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+
+describe('checked-in reference vectors', () => {
+  it('there is a regression set', () => {
+    expect(files.length).toBeGreaterThanOrEqual(4);
+  });
+  for (const f of files) {
+    it(`${f}: expectations equal the current golden model (model drift shows up here)`, () => {
+      const { file, cfg, jobs } = parseVectors(readFileSync(join(DIR, f), 'utf8'), f);
+      jobs.forEach((job, i) => {
+        const c = file.cases[i]!;
+        const r = modelJob(cfg, job);
+        expect({ case: c.name, acc: r.acc, y: r.y, termPairs: r.termPairs }).toEqual({ case: c.name, ...c.expected });
+      });
+      const s = schedule(cfg, buildStreams(cfg, jobs).tiles);
+      expect(file.expectedSchedule?.totalCycles).toBe(s.totalCycles);
+    });
+  }
+});
+
+describe('vector file validation', () => {
+  const good = JSON.parse(readFileSync(join(DIR, 'tiny-random.json'), 'utf8'));
+  const mutate = (f: (v: any) => void): string => {
+    const v = structuredClone(good);
+    f(v);
+    return JSON.stringify(v);
+  };
+  const cases: [string, string, RegExp][] = [
+    ['not JSON', '{', /not valid JSON/],
+    ['wrong format tag', mutate((v) => (v.format = 'x')), /"format" must be "trgen-vectors"/],
+    ['future version', mutate((v) => (v.version = 9)), /unsupported version 9/],
+    ['bad config', mutate((v) => (v.config = { preset: 'tiny', rows: 99 })), /rows: 99 is out of range/],
+    ['value out of range', mutate((v) => (v.cases[0].weights[0][0] = 8)), /case 0 \(conventional-0\): weights\[0\]\[0\] \(4-bit\) = 8 is outside -7\.\.7/],
+    ['ragged inputs', mutate((v) => v.cases[1].inputs[0].pop()), /inputs row 0 has \d+ values, expected K/],
+    ['g above the design maximum', mutate((v) => (v.cases[0].control.g = 5)), /control\.g .* = 5 is outside 1\.\.4/],
+    ['d above the max terms', mutate((v) => (v.cases[1].control.d = 3)), /control\.d .* = 3 is outside 1\.\.2/],
+    ['missing bias entries', mutate((v) => v.cases[0].bias.pop()), /out\.bias must have one entry per output channel/],
+    ['K above maxK', mutate((v) => { v.cases[0].weights = [new Array(65).fill(0)]; v.cases[0].inputs = [new Array(65).fill(0)]; v.cases[0].bias = [0]; v.cases[0].mul = [1]; v.cases[0].shift = [0]; }), /K = 65 exceeds the design's maxK = 64/],
+  ];
+  for (const [what, text, msg] of cases) {
+    it(`rejects ${what}`, () => {
+      let err: unknown;
+      try {
+        parseVectors(text, 'v.json');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toMatch(msg);
+    });
+  }
+});

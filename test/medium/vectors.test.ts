@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { simulateJobs } from '../../sim/run.ts';
+import { loadVectors } from '../../sim/vectors.ts';
+import { ROOT, runTs } from '../helpers.ts';
+
+const DIR = join(ROOT, 'test', 'vectors');
+const tmp = mkdtempSync(join(tmpdir(), 'trgen-vec-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('checked-in regression set on the RTL', () => {
+  for (const f of readdirSync(DIR).filter((x) => x.endsWith('.json')).sort()) {
+    it(`${f}: every output and the cycle count match the file`, async () => {
+      const { file, cfg, jobs } = loadVectors(join(DIR, f));
+      const r = await simulateJobs(cfg, jobs);
+      jobs.forEach((_, i) => {
+        const c = file.cases[i]!;
+        expect({ case: c.name, acc: r.hw[i]!.acc, y: r.hw[i]!.y }).toEqual({ case: c.name, acc: c.expected!.acc, y: c.expected!.y });
+      });
+      expect(r.end.cycles).toBe(file.expectedSchedule!.totalCycles);
+    });
+  }
+});
+
+describe('npm run sim / npm run model', () => {
+  it('pass on a good file, report mismatches side by side and exit 1 on a tampered one', () => {
+    const src = join(DIR, 'tiny-random.json');
+    const ok = runTs('sim/cli-sim.ts', ['--vectors', src, '--out', join(tmp, 'res.json')]);
+    expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/no mismatches/);
+    const res = JSON.parse(readFileSync(join(tmp, 'res.json'), 'utf8'));
+    expect(res.mismatches).toEqual([]);
+    expect(res.cycles).toBe(res.scheduleCycles);
+
+    const v = JSON.parse(readFileSync(src, 'utf8'));
+    const before = v.cases[2].expected.y[0][1];
+    v.cases[2].expected.y[0][1] = before + 1;
+    const bad = join(tmp, 'tampered.json');
+    writeFileSync(bad, JSON.stringify(v));
+    const sim = runTs('sim/cli-sim.ts', ['--vectors', bad]);
+    expect(sim.code).toBe(1);
+    expect(sim.stdout).toMatch(new RegExp(`1 mismatch:[\\s\\S]*conventional-2\\s+y\\s+0\\s+1\\s+${before + 1}\\s+${before}`));
+    const model = runTs('sim/cli-model.ts', ['--vectors', bad]);
+    expect(model.code).toBe(1);
+    expect(model.stdout).toMatch(/1 mismatch/);
+  });
+
+  it('bad input: clear error and exit 2', () => {
+    const r = runTs('sim/cli-sim.ts', ['--vectors', join(tmp, 'missing.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read vectors file .*missing\.json: ENOENT/);
+    const r2 = runTs('sim/cli-sim.ts', []);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/--vectors FILE is required/);
+  });
+});
