@@ -64,6 +64,9 @@ export interface Tile {
   dEff: number;
   beatsPerGroup: number;
   ngroups: number;
+  /** block-mode streams: indices into streams.blocks */
+  wBlock?: number;
+  xBlock?: number;
 }
 
 export interface Streams {
@@ -74,6 +77,8 @@ export interface Streams {
   /** data load beats (in_x_data) */
   x: bigint[];
   tiles: Tile[];
+  /** block mode: shared beat sequences referenced by tiles (w and x above are then empty) */
+  blocks?: { w: bigint[][]; x: bigint[][] };
 }
 
 export function dotSpec(cfg: TrConfig, c: Control): DotSpec {
@@ -151,10 +156,13 @@ export function groupSlots(d: Derived, kept: Term[][], kEff: number): bigint[] {
   return slots;
 }
 
-/** Build the input streams of a sequence of jobs (one continuous run; control may change at every tile). */
-export function buildStreams(cfg: TrConfig, jobs: readonly Job[]): Streams {
+/** Build the input streams of a sequence of jobs (one continuous run; control may change at every tile).
+ *  With `blocks`, the weight beats of a channel tile and the data beats of a vector tile are stored once in
+ *  streams.blocks and referenced by the tiles (streams.w / streams.x stay empty): large layers re-stream the
+ *  same weights for every vector tile and the same data for every channel tile. */
+export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks?: boolean } = {}): Streams {
   const d = derive(cfg);
-  const streams: Streams = { t: [], w: [], x: [], tiles: [] };
+  const streams: Streams = { t: [], w: [], x: [], tiles: [], ...(opts.blocks ? { blocks: { w: [], x: [] } } : {}) };
   jobs.forEach((job, ji) => {
     const c = job.control;
     const K = (job.W[0] as number[]).length;
@@ -166,19 +174,65 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[]): Streams {
     const spec = dotSpec(cfg, c);
     // weights are prepared (TR'd) offline, once per channel
     const wTerms = job.W.map((row) => prepareWeights(row, spec));
+    const xMemo = new Map<number, { beats: bigint[]; block: number }>();
+    const dataBeats = (n0: number): { beats: bigint[]; block: number } => {
+      const hit = xMemo.get(n0);
+      if (hit) return hit;
+      const beats: bigint[] = [];
+      for (let gi = 0; gi < ngroups; gi++) {
+        // ceil(g/L) beats of L values per row
+        for (let b = 0; b < beatsPerGroup; b++) {
+          let beat = 0n;
+          for (let r = 0; r < d.R; r++) {
+            for (let l = 0; l < d.L; l++) {
+              const pos = b * d.L + l;
+              const k = gi * c.g + pos;
+              const n = n0 + r;
+              const v = pos < c.g && k < K && n < N ? ((job.X[n] as number[])[k] as number) : 0;
+              beat |= twos(v, d.BX) << BigInt((r * d.L + l) * d.BX);
+            }
+          }
+          beats.push(beat);
+        }
+      }
+      const entry = { beats, block: streams.blocks ? streams.blocks.x.push(beats) - 1 : -1 };
+      xMemo.set(n0, entry);
+      return entry;
+    };
     for (let m0 = 0; m0 < M; m0 += d.C) {
-      for (let n0 = 0; n0 < N; n0 += d.R) {
-        streams.tiles.push({ job: ji, m0, n0, control: c, kEff, dEff, beatsPerGroup, ngroups });
-        let bias = 0n;
-        let mul = 0n;
-        let shift = 0n;
+      // weights: kEff slots per group, each one term per column
+      const wBeats: bigint[] = [];
+      for (let gi = 0; gi < ngroups; gi++) {
+        const perCol: bigint[][] = [];
         for (let cc = 0; cc < d.C; cc++) {
           const m = m0 + cc;
-          const real = m < M;
-          bias |= twos(real ? (job.out.bias[m] as number) : 0, d.BBW) << BigInt(cc * d.BBW);
-          mul |= BigInt(real ? (job.out.mul[m] as number) : d.MULW === 0 ? 1 : 0) << BigInt(cc * d.MBW);
-          shift |= BigInt(real ? (job.out.shift[m] as number) : 0) << BigInt(cc * d.SW);
+          const kept: Term[][] = [];
+          for (let i = 0; i < c.g; i++) {
+            const k = gi * c.g + i;
+            kept.push(m < M && k < K ? ((wTerms[m] as Term[][])[k] as Term[]) : []);
+          }
+          perCol.push(groupSlots(d, kept, kEff));
         }
+        for (let sl = 0; sl < kEff; sl++) {
+          let beat = 0n;
+          for (let cc = 0; cc < d.C; cc++) beat |= ((perCol[cc] as bigint[])[sl] as bigint) << BigInt(cc * d.WT);
+          wBeats.push(beat);
+        }
+      }
+      const wBlock = streams.blocks ? streams.blocks.w.push(wBeats) - 1 : -1;
+      let bias = 0n;
+      let mul = 0n;
+      let shift = 0n;
+      for (let cc = 0; cc < d.C; cc++) {
+        const m = m0 + cc;
+        const real = m < M;
+        bias |= twos(real ? (job.out.bias[m] as number) : 0, d.BBW) << BigInt(cc * d.BBW);
+        mul |= BigInt(real ? (job.out.mul[m] as number) : d.MULW === 0 ? 1 : 0) << BigInt(cc * d.MBW);
+        shift |= BigInt(real ? (job.out.shift[m] as number) : 0) << BigInt(cc * d.SW);
+      }
+      for (let n0 = 0; n0 < N; n0 += d.R) {
+        const x = dataBeats(n0);
+        streams.tiles.push({ job: ji, m0, n0, control: c, kEff, dEff, beatsPerGroup, ngroups, ...(streams.blocks ? { wBlock, xBlock: x.block } : {}) });
         streams.t.push({
           in_t_mode: c.mode === 'tr' ? 1n : 0n,
           in_t_k: BigInt(c.k),
@@ -190,37 +244,10 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[]): Streams {
           in_t_mul: mul,
           in_t_shift: shift,
         });
-        for (let gi = 0; gi < ngroups; gi++) {
-          // data: ceil(g/L) beats of L values per row
-          for (let b = 0; b < beatsPerGroup; b++) {
-            let beat = 0n;
-            for (let r = 0; r < d.R; r++) {
-              for (let l = 0; l < d.L; l++) {
-                const pos = b * d.L + l;
-                const k = gi * c.g + pos;
-                const n = n0 + r;
-                const v = pos < c.g && k < K && n < N ? ((job.X[n] as number[])[k] as number) : 0;
-                beat |= twos(v, d.BX) << BigInt((r * d.L + l) * d.BX);
-              }
-            }
-            streams.x.push(beat);
-          }
-          // weights: kEff slots, each one term per column
-          const perCol: bigint[][] = [];
-          for (let cc = 0; cc < d.C; cc++) {
-            const m = m0 + cc;
-            const kept: Term[][] = [];
-            for (let i = 0; i < c.g; i++) {
-              const k = gi * c.g + i;
-              kept.push(m < M && k < K ? ((wTerms[m] as Term[][])[k] as Term[]) : []);
-            }
-            perCol.push(groupSlots(d, kept, kEff));
-          }
-          for (let s = 0; s < kEff; s++) {
-            let beat = 0n;
-            for (let cc = 0; cc < d.C; cc++) beat |= (perCol[cc] as bigint[])[s] as bigint << BigInt(cc * d.WT);
-            streams.w.push(beat);
-          }
+        if (!streams.blocks) {
+          // interleave per group so a consumer can stream tile by tile (order within a stream is what matters)
+          for (const v of x.beats) streams.x.push(v);
+          for (const v of wBeats) streams.w.push(v);
         }
       }
     }

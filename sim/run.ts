@@ -11,14 +11,22 @@ import { type RunEnd, buildTrSimulator, runSimulator } from './verilator.ts';
 
 const hex = (v: bigint): string => v.toString(16);
 
-/** Stimulus JSON Lines for a set of streams (see sim/harness.ts for the format). */
+/** Stimulus JSON Lines for a set of streams (see sim/harness.ts for the format; block mode uses def/use). */
 export function stimulusLines(streams: Streams): string[] {
   const lines: string[] = [];
   for (const t of streams.t) {
     lines.push(JSON.stringify({ ch: 't', ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, hex(v)])) }));
   }
-  for (const w of streams.w) lines.push(`{"ch":"w","in_w_data":"${hex(w)}"}`);
-  for (const x of streams.x) lines.push(`{"ch":"x","in_x_data":"${hex(x)}"}`);
+  const wLine = (w: bigint): string => `{"ch":"w","in_w_data":"${hex(w)}"}`;
+  const xLine = (x: bigint): string => `{"ch":"x","in_x_data":"${hex(x)}"}`;
+  if (streams.blocks) {
+    streams.blocks.w.forEach((beats, i) => lines.push(`{"def":"w${i}"}`, ...beats.map(wLine), `{"end":"w${i}"}`));
+    streams.blocks.x.forEach((beats, i) => lines.push(`{"def":"x${i}"}`, ...beats.map(xLine), `{"end":"x${i}"}`));
+    for (const t of streams.tiles) lines.push(`{"use":"w${t.wBlock}"}`, `{"use":"x${t.xBlock}"}`);
+    return lines;
+  }
+  for (const w of streams.w) lines.push(wLine(w));
+  for (const x of streams.x) lines.push(xLine(x));
   return lines;
 }
 
@@ -28,6 +36,8 @@ export interface SimOptions {
   stallSeed?: number;
   /** keep the stimulus/output files in this directory */
   workDir?: string;
+  /** share repeated weight/data beat sequences in the stimulus (large layers) */
+  blocks?: boolean;
 }
 
 export interface SimResult {
@@ -46,7 +56,7 @@ export async function simulateJobs(cfg: TrConfig, jobs: readonly Job[], opts: Si
   const design = buildDesign(cfg);
   const d = design.derived;
   const sim = await buildTrSimulator(design);
-  const streams = buildStreams(cfg, jobs);
+  const streams = buildStreams(cfg, jobs, { blocks: opts.blocks ?? false });
   const dir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'trgen-sim-'));
   mkdirSync(dir, { recursive: true });
   try {

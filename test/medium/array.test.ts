@@ -129,6 +129,21 @@ describe('RTL vs golden model', () => {
   });
 });
 
+describe('stimulus with shared blocks', () => {
+  it('re-using weight and data blocks across tiles gives the same outputs and cycles (seed 17)', async () => {
+    const cfg = presetConfig('tiny');
+    const rng = new Rng(17);
+    const jobs = [randomJob(cfg, rng, { mode: 'tr', g: 3, k: 3, d: 2 }, 5, 7, 20, true), randomJob(cfg, rng, { mode: 'conventional', g: 4, k: 1, d: 1 }, 3, 5, 9)];
+    const flat = await simulateJobs(cfg, jobs);
+    const blocked = await simulateJobs(cfg, jobs, { blocks: true });
+    expect(blocked.streams.blocks!.w.length).toBe(3 + 2); // one weight block per channel tile
+    expect(blocked.streams.blocks!.x.length).toBe(4 + 3); // one data block per vector tile
+    expect(blocked.hw).toEqual(flat.hw);
+    expect(blocked.hw.map((h) => h.acc)).toEqual(flat.model.map((m) => m.acc));
+    expect(blocked.end.cycles).toBe(flat.end.cycles);
+  });
+});
+
 describe('exact latency', () => {
   it('tiny preset, one conventional tile: first work cycle, last work cycle and result rows by hand', async () => {
     const cfg = presetConfig('tiny'); // R=C=2, 4-bit: TW=TX=2, G=L=4, LMIN = (2+3+1+(C-1)) + R = 9, outLatency = 7+4 = 11
