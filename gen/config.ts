@@ -144,8 +144,8 @@ export const LATENCY = {
   edge: 2,
   /** cell input register -> stage A -> stage B (accumulator / result register) */
   cell: 3,
-  /** column OR-merge register */
-  merge: 1,
+  /** read-out start pulse -> first read -> read-out output register */
+  readout: 2,
   /** output stage: bias, scale, shift, clamp */
   out: 4,
 } as const;
@@ -199,11 +199,16 @@ export interface Derived {
   kMax: number;
   /** largest number of groups in a tile */
   maxGroups: number;
-  /** minimum tile length in cycles (result drain), and the width of its counter */
+  /** minimum tile length in cycles (result read-out), and the width of its counter */
   LMIN: number;
   LMW: number;
-  /** cycles from the sequencer issuing a tile's last work cycle to row r's output: outLatency + r */
+  /** delay of the read-out start after the control word of a tile's last work cycle */
+  goDelay: number;
+  /** result (r,c) of a tile appears on out_y outLatency + r*C + c cycles after the control word of its last work cycle */
   outLatency: number;
+  /** row / column index widths of the result stream */
+  RW: number;
+  CW: number;
   /** port widths of the data and weight streams */
   xBeatW: number;
   wBeatW: number;
@@ -238,7 +243,7 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const TCW = Math.max(1, clog2(TX));
   const NB = Math.ceil(G / L);
   const BCW = Math.max(1, clog2(NB));
-  const CWW = 6 + TCW + BCW;
+  const CWW = 6 + TCW + BCW + L;
   const BBW = cfg.biasBits === 0 ? accW : cfg.biasBits;
   const MULW = cfg.outMulBits;
   const MBW = Math.max(1, MULW);
@@ -246,18 +251,19 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const PW = SUMW + MULW + 1;
   const maxShift = PW - 1;
   const SW = bitsFor(maxShift);
-  // Results of the tile whose last work cycle the sequencer issued at S leave the column merges at
-  // S + edge + cell + merge + r + c; after the de-skew (column c delayed by C-1-c) row r reaches the output
-  // stage at S + edge + cell + merge + (C-1) + r. The stage reads the tile's parameters (held by the sequencer
-  // from S on) in that cycle, so the next tile may not end before every row of this one has been read.
-  const firstRead = LATENCY.edge + LATENCY.cell + LATENCY.merge + (C - 1);
-  const LMIN = firstRead + R;
+  // The control word of a tile's last work cycle is visible at cycle S. Cell (r,c) holds its result from
+  // S + edge + cell + r + c on; the read-out starts at S + goDelay and reads item (r,c) at S + goDelay + 1 +
+  // r*C + c, never earlier than the cell finished. It copies the item's column parameters (held by the
+  // sequencer from S until the next tile's last cycle) at that read, so the next tile may end no sooner than
+  // R*C + goDelay + 1 cycles later; that also keeps every held result until it is read.
+  const goDelay = LATENCY.edge + LATENCY.cell - 1;
+  const LMIN = R * C + goDelay + 1;
   const LMW = bitsFor(LMIN);
-  const outLatency = firstRead + LATENCY.out;
+  const outLatency = goDelay + LATENCY.readout + LATENCY.out;
   return {
     R, C, G, L, BW: cfg.wBits, BX: cfg.xBits, TW, TX, maxExpW, maxExpX, EW, EX, IW, PE, XT, WT, XB,
     accBound, accW, KW, DW, GW, NGW, TCW, BCW, NB, CWW, BBW, MBW, MULW, SW, maxShift, kMax, maxGroups,
-    LMIN, LMW, outLatency, xBeatW: R * L * cfg.xBits, wBeatW: C * WT,
+    LMIN, LMW, goDelay, outLatency, RW: Math.max(1, clog2(R)), CW: Math.max(1, clog2(C)), xBeatW: R * L * cfg.xBits, wBeatW: C * WT,
   };
 }
 

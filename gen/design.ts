@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Derived, LATENCY, type TrConfig, derive } from './config.ts';
 import { TEMPLATE_DIR, TemplateError, emitModule, substitute, templateParams } from './emit.ts';
-import { CELL, COLMERGE, DELAY, EDGE, type Leaf, OUT, SEQ, TR_LEAVES, leafSig } from './leaves.ts';
+import { CELL, DELAY, EDGE, type Leaf, OUT, READOUT, SEQ, TR_LEAVES, leafSig } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Signature, cat, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -42,8 +42,7 @@ function buildRow(reg: Registry, d: Derived): Module {
   const inX = m.input('in_x', d.XB, 'data slice from the row edge');
   const inW = m.input('in_w', d.C * d.WT, 'weight term of every column (from the row above)');
   const outW = m.output('out_w', d.C * d.WT, 'weight terms to the row below');
-  const resV = m.output('out_res_v', d.C, 'per column: tile result valid');
-  const res = m.output('out_res', d.C * d.accW, 'per column: tile result (zero when not valid)');
+  const res = m.output('out_res', d.C * d.accW, 'per column: result of the last finished tile (held)');
   const cell = reg.leaf(CELL, cellParams(d));
   let x = inX;
   for (let c = 0; c < d.C; c++) {
@@ -56,7 +55,6 @@ function buildRow(reg: Registry, d: Derived): Module {
       in_w: slice(inW, c * d.WT, d.WT),
       out_x: xo,
       out_w: slice(outW, c * d.WT, d.WT),
-      out_res_v: slice(resV, c, 1),
       out_res: slice(res, c * d.accW, d.accW),
     });
     x = xo;
@@ -71,7 +69,7 @@ function delayed(m: ModuleBuilder, reg: Registry, name: string, clk: Expr, rst: 
   return out;
 }
 
-/** The array: R row edges + R rows + C column merges, with the systolic skew of data rows and weight columns. */
+/** The array: R row edges + R rows, with the systolic skew of data rows and weight columns. */
 function buildArray(reg: Registry, d: Derived, row: Signature): Module {
   const P = reg.prefix;
   const m = new ModuleBuilder(`${P}_array`, [
@@ -82,8 +80,7 @@ function buildArray(reg: Registry, d: Derived, row: Signature): Module {
   const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
   const inLanes = m.input('in_lanes', d.R * d.L * d.BX, 'load-beat data, all rows');
   const inW = m.input('in_w', d.C * d.WT, 'weight term of every column, aligned with in_cw');
-  const outV = m.output('out_res_v', d.C, 'per column: result valid (column c is c cycles late)');
-  const outRes = m.output('out_res', d.C * d.accW, 'per column: result');
+  const outRes = m.output('out_res', d.R * d.C * d.accW, 'held result of cell (r,c) at index r*C+c');
   const edgeParams = { G: d.G, L: d.L, BX: d.BX, EX: d.EX, TX: d.TX, TCW: d.TCW, BCW: d.BCW, CWW: d.CWW };
   const edge = reg.leaf(EDGE, edgeParams);
 
@@ -94,8 +91,6 @@ function buildArray(reg: Registry, d: Derived, row: Signature): Module {
   }
   let wIn = pack(wTop);
   let cw = inCw;
-  const rowV: Expr[] = [];
-  const rowRes: Expr[] = [];
   for (let r = 0; r < d.R; r++) {
     const lanes = delayed(m, reg, `lanes_${r}`, clk, rst, slice(inLanes, r * d.L * d.BX, d.L * d.BX), r, `row ${r} load data, skewed`);
     const lastRow = r === d.R - 1;
@@ -103,24 +98,9 @@ function buildArray(reg: Registry, d: Derived, row: Signature): Module {
     const xs = m.wire(`xs_${r}`, d.XB, `row ${r} data slice`);
     m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: cw, in_lanes: lanes, out_cw: cwOut, out_x: xs });
     const wOut = m.wire(`w_${r + 1}`, d.C * d.WT, lastRow ? 'weights leaving the last row' : undefined, { unused: lastRow });
-    const v = m.wire(`res_v_${r}`, d.C);
-    const res = m.wire(`res_${r}`, d.C * d.accW);
-    m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_w: wIn, out_w: wOut, out_res_v: v, out_res: res });
-    rowV.push(v);
-    rowRes.push(res);
+    m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_w: wIn, out_w: wOut, out_res: slice(outRes, r * d.C * d.accW, d.C * d.accW) });
     cw = cwOut;
     wIn = wOut;
-  }
-  const merge = reg.leaf(COLMERGE, { R: d.R, ACCW: d.accW });
-  for (let c = 0; c < d.C; c++) {
-    m.inst(merge, `u_merge_${c}`, { R: d.R, ACCW: d.accW }, {
-      clk,
-      rst,
-      in_v: pack(rowV.map((v) => slice(v, c, 1))),
-      in_res: pack(rowRes.map((res) => slice(res, c * d.accW, d.accW))),
-      out_v: slice(outV, c, 1),
-      out_res: slice(outRes, c * d.accW, d.accW),
-    });
   }
   return m.build(reg.sigs);
 }
@@ -147,9 +127,11 @@ export function topPorts(d: Derived): { name: string; dir: 'input' | 'output'; w
     { name: 'in_x_valid', dir: 'input', width: 1, doc: 'data load beat valid' },
     { name: 'out_x_ready', dir: 'output', width: 1, doc: 'data load beat accepted when valid & ready' },
     { name: 'in_x_data', dir: 'input', width: d.R * d.L * d.BX, doc: `per row, per lane: raw signed ${d.BX}-bit value (row 0 lane 0 in the low bits)` },
-    { name: 'out_y_valid', dir: 'output', width: 1, doc: 'one result row (one data vector, all columns) per valid cycle' },
-    { name: 'out_y_data', dir: 'output', width: d.C * d.BX, doc: 'per column: quantized output y (signed)' },
-    { name: 'out_y_acc', dir: 'output', width: d.C * d.accW, doc: 'per column: raw accumulator (signed)' },
+    { name: 'out_y_valid', dir: 'output', width: 1, doc: 'one result per valid cycle: tile items in row-major order' },
+    { name: 'out_y_row', dir: 'output', width: d.RW, doc: 'row (data vector within the tile) of the result' },
+    { name: 'out_y_col', dir: 'output', width: d.CW, doc: 'column (output channel within the tile) of the result' },
+    { name: 'out_y_data', dir: 'output', width: d.BX, doc: 'quantized output y (signed)' },
+    { name: 'out_y_acc', dir: 'output', width: d.accW, doc: 'raw accumulator (signed)' },
     { name: 'out_err', dir: 'output', width: 1, doc: 'sticky: a descriptor had an illegal field (it was clamped)' },
     { name: 'out_busy', dir: 'output', width: 1, doc: 'a tile is loading or computing' },
     { name: 'out_stat_work', dir: 'output', width: 32, doc: 'performance counter: work cycles issued' },
@@ -159,9 +141,9 @@ export function topPorts(d: Derived): { name: string; dir: 'input' | 'output'; w
 function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const P = reg.prefix;
   const m = new ModuleBuilder(`${P}_top`, [
-    `${P}_top: sequencer + ${d.R}x${d.C} array + de-skew + per-column output stages.`,
+    `${P}_top: sequencer + ${d.R}x${d.C} array + read-out + output stage.`,
     'Streams: tile descriptors (in_t_*), weight slots (in_w_*), data load beats (in_x_*) with valid/ready;',
-    'results (out_y_*) have no back-pressure: one row per cycle, rows 0..R-1 of a tile in consecutive cycles.',
+    'results (out_y_*) have no back-pressure: R*C consecutive cycles per tile, row-major.',
   ]);
   const p: Record<string, Expr> = {};
   for (const port of topPorts(d)) p[port.name] = port.dir === 'input' ? m.input(port.name, port.width, port.doc) : m.output(port.name, port.width, port.doc);
@@ -185,36 +167,29 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   }
   m.inst(reg.leaf(SEQ, seqParams), 'u_seq', seqParams, seqConns);
 
-  const resV = m.wire('res_v', d.C, 'column results (column c is c cycles late)');
-  const res = m.wire('res', d.C * d.accW);
-  m.inst(array, 'u_array', {}, { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res_v: resV, out_res: res });
+  const res = m.wire('res', d.R * d.C * d.accW, 'held cell results, cell (r,c) at index r*C+c');
+  m.inst(array, 'u_array', {}, { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
 
-  const outParams = { ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, MULW: d.MULW, SW: d.SW, BX: d.BX };
-  const out = reg.leaf(OUT, outParams);
-  const yV: Expr[] = [];
-  for (let c = 0; c < d.C; c++) {
-    // de-skew: column c is c cycles late; delay it by C-1-c so all columns of a row arrive together
-    const depth = d.C - 1 - c;
-    const both = depth === 0 ? null : delayed(m, reg, `dsk_${c}`, clk, rst, cat(slice(resV, c, 1), slice(res, c * d.accW, d.accW)), depth, `column ${c} result, de-skewed`);
-    const v = both ? slice(both, d.accW, 1) : slice(resV, c, 1);
-    const r = both ? slice(both, 0, d.accW) : slice(res, c * d.accW, d.accW);
-    const ov = m.wire(`y_v_${c}`, 1, undefined, { unused: c !== 0 });
-    yV.push(ov);
-    m.inst(out, `u_out_${c}`, outParams, {
-      clk,
-      rst,
-      in_v: v,
-      in_acc: r,
-      in_bias: slice(pBias, c * d.BBW, d.BBW),
-      in_mul: slice(pMul, c * d.MBW, d.MBW),
-      in_shift: slice(pShift, c * d.SW, d.SW),
-      in_relu: pRelu,
-      out_v: ov,
-      out_y: slice(p['out_y_data'] as Expr, c * d.BX, d.BX),
-      out_acc: slice(p['out_y_acc'] as Expr, c * d.accW, d.accW),
-    });
-  }
-  m.assign(p['out_y_valid'] as Expr, yV[0] as Expr);
+  // read-out: starts goDelay cycles after the control word of a tile's last work cycle (cw bit 3)
+  const go = delayed(m, reg, 'go', clk, rst, slice(cw, 3, 1), d.goDelay, 'read-out start');
+  const roParams = { R: d.R, C: d.C, ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, SW: d.SW, RW: d.RW, CW: d.CW };
+  const rv = m.wire('ro_v', 1);
+  const rrow = m.wire('ro_row', d.RW);
+  const rcol = m.wire('ro_col', d.CW);
+  const racc = m.wire('ro_acc', d.accW);
+  const rbias = m.wire('ro_bias', d.BBW);
+  const rmul = m.wire('ro_mul', d.MBW, undefined, { unused: d.MULW === 0 });
+  const rshift = m.wire('ro_shift', d.SW);
+  const rrelu = m.wire('ro_relu', 1);
+  m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
+    clk, rst, in_go: go, in_res: res, in_bias: pBias, in_mul: pMul, in_shift: pShift, in_relu: pRelu,
+    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift: rshift, out_relu: rrelu,
+  });
+  const outParams = { ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, MULW: d.MULW, SW: d.SW, BX: d.BX, TAGW: d.RW + d.CW };
+  m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
+    clk, rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),
+    out_v: p['out_y_valid'] as Expr, out_tag: cat(p['out_y_row'] as Expr, p['out_y_col'] as Expr), out_y: p['out_y_data'] as Expr, out_acc: p['out_y_acc'] as Expr,
+  });
   return m.build(reg.sigs);
 }
 
@@ -272,7 +247,7 @@ function header(cfg: TrConfig, d: Derived, hash: string): string {
     `  output stage bias ${d.BBW} bits, ${d.MULW ? `multiplier ${d.MULW} bits` : 'no multiplier (shift only)'}, shift 0..${d.maxShift}`,
     'schedule (all inputs available):',
     `  cycles/group = max(k_eff*d_eff, ceil(g/${d.L})); conventional k_eff = g*${d.TW}, d_eff = ${d.TX}; TR k_eff = k, d_eff = d`,
-    `  cycles/tile  = max(groups*cycles/group, ${d.LMIN}); results of row r leave ${d.outLatency}+r cycles after the tile's last work cycle`,
+    `  cycles/tile  = max(groups*cycles/group, ${d.LMIN}); result (r,c) leaves ${d.outLatency + 1}+r*${d.C}+c cycles after the tile's last work cycle`,
   ];
   return lines.map((l) => `// ${l}`.trimEnd()).join('\n') + '\n';
 }
@@ -313,13 +288,13 @@ export function buildDesign(cfg: TrConfig): Design {
     ports: topPorts(d),
     fields: {
       weightTerm: { nz: d.WT - 1, idx: [d.EW + 1 + d.IW - 1, d.EW + 1], sign: d.EW, exp: [d.EW - 1, 0], width: d.WT },
-      controlWord: '{beat, t, ld_clear, ld_we, last, first, swap, work}',
+      controlWord: '{lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}',
     },
     schedule: {
       groupCycles: `max(k_eff*d_eff, ceil(g/${d.L}))`,
       tileCycles: `max(ngroups*groupCycles, ${d.LMIN})`,
       conventional: `k_eff = g*${d.TW}, d_eff = ${d.TX}`,
-      firstOutputLatency: `${d.outLatency} cycles after the tile's last work cycle, +1 per row`,
+      firstOutputLatency: `${d.outLatency + 1} cycles after the tile's last work cycle, then one result per cycle (row-major)`,
     },
   };
   return { cfg, derived: d, top: top.name, files, params, configHash: hash };

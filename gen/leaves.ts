@@ -33,7 +33,7 @@ export const CELL: Leaf = {
     const [G, IW, EW, EX, , ACCW] = need(p, 'G', 'IW', 'EW', 'EX', 'PE', 'ACCW') as [number, number, number, number, number, number];
     const xb = 3 + G * (EX + 2);
     const wt = IW + EW + 2;
-    return [...clkRst, i('in_x', xb), i('in_w', wt), o('out_x', xb), o('out_w', wt), o('out_res_v', 1), o('out_res', ACCW)];
+    return [...clkRst, i('in_x', xb), i('in_w', wt), o('out_x', xb), o('out_w', wt), o('out_res', ACCW)];
   },
 };
 
@@ -71,23 +71,26 @@ export const SEQ: Leaf = {
 export const OUT: Leaf = {
   suffix: 'out',
   file: 'tr_out.v',
-  params: ['ACCW', 'BBW', 'MBW', 'MULW', 'SW', 'BX'],
+  params: ['ACCW', 'BBW', 'MBW', 'MULW', 'SW', 'BX', 'TAGW'],
   ports(p) {
-    const [ACCW, BBW, MBW, SW, BX] = need(p, 'ACCW', 'BBW', 'MBW', 'SW', 'BX') as [number, number, number, number, number];
+    const [ACCW, BBW, MBW, SW, BX, TAGW] = need(p, 'ACCW', 'BBW', 'MBW', 'SW', 'BX', 'TAGW') as [number, number, number, number, number, number];
     return [
-      ...clkRst, i('in_v', 1), i('in_acc', ACCW), i('in_bias', BBW), i('in_mul', MBW), i('in_shift', SW), i('in_relu', 1),
-      o('out_v', 1), o('out_y', BX), o('out_acc', ACCW),
+      ...clkRst, i('in_v', 1), i('in_acc', ACCW), i('in_bias', BBW), i('in_mul', MBW), i('in_shift', SW), i('in_relu', 1), i('in_tag', TAGW),
+      o('out_v', 1), o('out_tag', TAGW), o('out_y', BX), o('out_acc', ACCW),
     ];
   },
 };
 
-export const COLMERGE: Leaf = {
-  suffix: 'colmerge',
-  file: 'tr_colmerge.v',
-  params: ['R', 'ACCW'],
+export const READOUT: Leaf = {
+  suffix: 'readout',
+  file: 'tr_readout.v',
+  params: ['R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW'],
   ports(p) {
-    const [R, ACCW] = need(p, 'R', 'ACCW') as [number, number];
-    return [...clkRst, i('in_v', R), i('in_res', R * ACCW), o('out_v', 1), o('out_res', ACCW)];
+    const [R, C, ACCW, BBW, MBW, SW, RW, CW] = need(p, 'R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW') as [number, number, number, number, number, number, number, number];
+    return [
+      ...clkRst, i('in_go', 1), i('in_res', R * C * ACCW), i('in_bias', C * BBW), i('in_mul', C * MBW), i('in_shift', C * SW), i('in_relu', 1),
+      o('out_v', 1), o('out_row', RW), o('out_col', CW), o('out_acc', ACCW), o('out_bias', BBW), o('out_mul', MBW), o('out_shift', SW), o('out_relu', 1),
+    ];
   },
 };
 
@@ -101,7 +104,7 @@ export const DELAY: Leaf = {
   },
 };
 
-export const TR_LEAVES: readonly Leaf[] = [SEQ, EDGE, CELL, COLMERGE, OUT, DELAY];
+export const TR_LEAVES: readonly Leaf[] = [SEQ, EDGE, CELL, READOUT, OUT, DELAY];
 
 /** Signature of a leaf instance with concrete parameters. */
 export function leafSig(prefix: string, leaf: Leaf, params: Record<string, number>): Signature {

@@ -3,6 +3,8 @@
 // registered and forwarded (systolic in both directions). A term pair is multiplied by adding exponents:
 // sign(w)*sign(x)*2^(ew+ex) is a one-hot, added to (or subtracted from) the accumulator. No multiplier.
 // Pipeline: input regs (xq, wq) -> stage A (select data term by weight index, add exponents) -> stage B (accumulate).
+// At the last work cycle of a tile the accumulator is copied to out_res, which holds it until the next tile's
+// last cycle (the array's read-out collects it in between).
 module @@P@@_cell #(
     parameter G    = 8,   // data values per group slice (design maximum group size)
     parameter IW   = 3,   // weight index width
@@ -17,8 +19,7 @@ module @@P@@_cell #(
     input  wire [IW+EW+1:0]         in_w,      // {nz, idx, sign, exp}
     output wire [3+G*(EX+2)-1:0]    out_x,
     output wire [IW+EW+1:0]         out_w,
-    output reg                      out_res_v, // one-cycle pulse: accumulator of a finished tile
-    output reg  [ACCW-1:0]          out_res    // zero when out_res_v is low (column OR-merge)
+    output reg  [ACCW-1:0]          out_res    // accumulator of the last finished tile (held)
 );
     localparam XT = EX + 2;
     localparam XB = 3 + G * XT;
@@ -75,22 +76,21 @@ module @@P@@_cell #(
         end
     end
 
-    // ---- stage B: accumulate +/- 2^a_exp (two's complement: ~onehot + 1 for a negative term) ----
+    // ---- stage B: accumulate +2^e (a one-hot) or -2^e (in two's complement: all ones from bit e up) ----
     reg  [ACCW-1:0] acc;
-    wire [ACCW-1:0] onehot = a_nz ? ({{(ACCW-1){1'b0}}, 1'b1} << a_exp) : {ACCW{1'b0}};
-    wire            neg    = a_nz & a_sgn;
+    wire [ACCW-1:0] addend = !a_nz ? {ACCW{1'b0}}
+                           : a_sgn ? ({ACCW{1'b1}} << a_exp)
+                           :         ({{(ACCW-1){1'b0}}, 1'b1} << a_exp);
     wire [ACCW-1:0] base   = a_first ? {ACCW{1'b0}} : acc;
-    wire [ACCW-1:0] acc_nx = base + (neg ? ~onehot : onehot) + {{(ACCW-1){1'b0}}, neg};
+    wire [ACCW-1:0] acc_nx = base + addend;
 
     always @(posedge clk) begin
         if (rst) begin
             acc <= {ACCW{1'b0}};
-            out_res_v <= 1'b0;
             out_res <= {ACCW{1'b0}};
         end else begin
             if (a_work) acc <= acc_nx;
-            out_res_v <= a_work & a_last;
-            out_res   <= (a_work & a_last) ? acc_nx : {ACCW{1'b0}};
+            if (a_work & a_last) out_res <= acc_nx;
         end
     end
 endmodule

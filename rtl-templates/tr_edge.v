@@ -5,6 +5,9 @@
 // so loading the next group overlaps computing the current one). Every work cycle the edge emits slice t:
 // term t of every value of the active group; the schedule only ever asks for t < d, which is the
 // per-value cap d (truncation to the d most significant terms).
+// Each position also has a valid bit: lanes past the group size g and positions no beat of this group wrote
+// are invalid, and their terms are masked out of the slice (so stale values from an earlier, larger group
+// never leak in).
 // Control word in_cw (from the sequencer, delayed one cycle per row): see @@P@@_seq.
 module @@P@@_edge #(
     parameter G   = 8,   // values per group (design maximum)
@@ -14,11 +17,11 @@ module @@P@@_edge #(
     parameter TX  = 4,   // max HESE terms of a data value
     parameter TCW = 2,   // width of the term index t
     parameter BCW = 1,   // width of the beat index
-    parameter CWW = 8    // control word width = 6 + TCW + BCW
+    parameter CWW = 16   // control word width = 6 + TCW + BCW + L
 ) (
     input  wire                    clk,
     input  wire                    rst,
-    input  wire [CWW-1:0]          in_cw,    // {beat, t, ld_clear, ld_we, last, first, swap, work}
+    input  wire [CWW-1:0]          in_cw,    // {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}
     input  wire [L*BX-1:0]         in_lanes, // raw values of this row for the load beat (two's complement)
     output wire [CWW-1:0]          out_cw,   // in_cw delayed by one cycle, to the next row
     output reg  [3+G*(EX+2)-1:0]   out_x     // {last, first, work, term[G-1] .. term[0]}
@@ -35,6 +38,7 @@ module @@P@@_edge #(
     wire          cw_clear = in_cw[5];
     wire [TCW-1:0] cw_t    = in_cw[6 +: TCW];
     wire [BCW-1:0] cw_beat = in_cw[6 + TCW +: BCW];
+    wire [L-1:0]   cw_lv   = in_cw[6 + TCW + BCW +: L];
 
     reg [CWW-1:0] cwq;
     assign out_cw = cwq;
@@ -85,6 +89,7 @@ module @@P@@_edge #(
 
     reg [ET-1:0] nxt [0:G-1];
     reg [ET-1:0] act [0:G-1];
+    reg [G-1:0]  nv, av;       // position valid: next / active group
     reg          q_work, q_first, q_last;
     reg [TCW-1:0] q_t;
 
@@ -98,21 +103,27 @@ module @@P@@_edge #(
                 nxt[j] <= {ET{1'b0}};
                 act[j] <= {ET{1'b0}};
             end
+            nv <= {G{1'b0}};
+            av <= {G{1'b0}};
         end else begin
             cwq <= in_cw;
             q_work <= cw_work; q_first <= cw_first; q_last <= cw_last;
             q_t <= cw_t;
-            // load beat: lanes go to positions beat*L .. beat*L+L-1; the first beat clears the rest
+            // load beat: lanes go to positions beat*L .. beat*L+L-1; the first beat invalidates the rest
             for (j = 0; j < G; j = j + 1) begin
                 if (cw_we) begin
-                    if (NB == 1 || j / L == {{(32-BCW){1'b0}}, cw_beat})
+                    if (NB == 1 || j / L == {{(32-BCW){1'b0}}, cw_beat}) begin
                         nxt[j] <= enc[j % L];
-                    else if (cw_clear)
-                        nxt[j] <= {ET{1'b0}};
+                        nv[j] <= cw_lv[j % L];
+                    end else if (cw_clear) begin
+                        nv[j] <= 1'b0;
+                    end
                 end
             end
-            if (cw_swap)
+            if (cw_swap) begin
                 for (j = 0; j < G; j = j + 1) act[j] <= nxt[j];
+                av <= nv;
+            end
         end
     end
 
@@ -120,8 +131,10 @@ module @@P@@_edge #(
     reg [G*XT-1:0] slice;
     always @(*) begin
         slice = {G*XT{1'b0}};
-        for (k = 0; k < G; k = k + 1)
+        for (k = 0; k < G; k = k + 1) begin
             slice[k*XT +: XT] = act[k][q_t*XT +: XT];
+            slice[k*XT + XT - 1] = slice[k*XT + XT - 1] & av[k];
+        end
     end
 
     always @(posedge clk) begin

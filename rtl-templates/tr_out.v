@@ -1,15 +1,18 @@
-// @@P@@_out: quantized output stage of one column / output channel (hand-written leaf).
+// @@P@@_out: the array's quantized output stage (hand-written leaf), shared by all columns: the read-out
+// feeds it one result per cycle together with that output channel's parameters.
 //   y = clamp(((acc + bias) * mul) >>> shift), optional ReLU, to the symmetric range of BX bits
 // ">>>" is an arithmetic shift of the exact product (floor). With MULW = 0 the multiplier is absent and
 // mul is ignored (the scale is a pure power of two: y = clamp((acc + bias) >>> shift)).
-// Four register stages: bias add, multiply, shift, clamp. The raw accumulator travels alongside.
+// Four register stages: bias add, multiply, shift, clamp. The raw accumulator and a tag (the item's row and
+// column) travel alongside.
 module @@P@@_out #(
     parameter ACCW = 24,  // accumulator width
     parameter BBW  = 24,  // bias width (signed)
     parameter MBW  = 16,  // port width of mul (>= 1)
     parameter MULW = 16,  // multiplier width actually used (0: no multiplier)
     parameter SW   = 6,   // shift amount width
-    parameter BX   = 8    // output width (symmetric range +-(2^(BX-1)-1))
+    parameter BX   = 8,   // output width (symmetric range +-(2^(BX-1)-1))
+    parameter TAGW = 2    // width of the tag carried along
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -19,7 +22,9 @@ module @@P@@_out #(
     input  wire [MBW-1:0]       in_mul,
     input  wire [SW-1:0]        in_shift,
     input  wire                 in_relu,
+    input  wire [TAGW-1:0]      in_tag,
     output reg                  out_v,
+    output reg  [TAGW-1:0]      out_tag,
     output reg  [BX-1:0]        out_y,
     output reg  [ACCW-1:0]      out_acc
 );
@@ -28,6 +33,7 @@ module @@P@@_out #(
     localparam signed [PW-1:0] YMAX = (1 <<< (BX - 1)) - 1;
 
     // stage 1: bias
+    reg [TAGW-1:0]      tag1, tag2, tag3;
     reg                 v1, relu1;
     reg [ACCW-1:0]      acc1;
     reg signed [SUMW-1:0] sum1;
@@ -66,7 +72,9 @@ module @@P@@_out #(
             sum1 <= {SUMW{1'b0}}; mul1 <= {MBW{1'b0}}; sh1 <= {SW{1'b0}};
             prod2 <= {PW{1'b0}}; sh2 <= {SW{1'b0}}; sh3 <= {PW{1'b0}};
             out_y <= {BX{1'b0}};
+            tag1 <= {TAGW{1'b0}}; tag2 <= {TAGW{1'b0}}; tag3 <= {TAGW{1'b0}}; out_tag <= {TAGW{1'b0}};
         end else begin
+            tag1 <= in_tag; tag2 <= tag1; tag3 <= tag2; out_tag <= tag3;
             v1 <= in_v; relu1 <= in_relu; acc1 <= in_acc;
             sum1 <= acc_x + bias_x; mul1 <= in_mul; sh1 <= in_shift;
 

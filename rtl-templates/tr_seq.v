@@ -8,7 +8,7 @@
 // new tile (possibly with different control registers) starts the cycle after the previous one ends.
 //   conventional mode (mode=0): k_eff = g*TW weight slots, d_eff = TX data terms  -> exact
 //   term-revealing mode (mode=1): k_eff = k,     d_eff = d
-// Control word out_cw = {beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
+// Control word out_cw = {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
 module @@P@@_seq #(
     parameter R    = 2,
     parameter C    = 2,
@@ -29,7 +29,7 @@ module @@P@@_seq #(
     parameter SW   = 6,
     parameter LMIN = 16,
     parameter LMW  = 5,
-    parameter CWW  = 11
+    parameter CWW  = 19
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -140,15 +140,12 @@ module @@P@@_seq #(
     wire           beat_last = (({{(32-BCW){1'b0}}, lbeat} + 32'd1) * L) >= {{(32-GW){1'b0}}, lg};
     wire           grp_last  = ({{(32-NGW){1'b0}}, lgrp} + 32'd1) == {{(32-NGW){1'b0}}, lng};
 
-    // zero the lanes at positions >= g (a partial beat at the end of a group)
-    reg [R*L*BX-1:0] lanes_m;
-    integer r, l;
+    // lane valid: positions >= g of a partial last beat are not part of the group
+    reg [L-1:0] lane_v;
+    integer l;
     always @(*) begin
-        lanes_m = in_x_data;
-        for (r = 0; r < R; r = r + 1)
-            for (l = 0; l < L; l = l + 1)
-                if (({{(32-BCW){1'b0}}, lbeat} * L + l) >= {{(32-GW){1'b0}}, lg})
-                    lanes_m[(r*L + l)*BX +: BX] = {BX{1'b0}};
+        for (l = 0; l < L; l = l + 1)
+            lane_v[l] = ({{(32-BCW){1'b0}}, lbeat} * L + l) < {{(32-GW){1'b0}}, lg};
     end
 
     always @(posedge clk) begin
@@ -228,14 +225,14 @@ module @@P@@_seq #(
                     ld_grp <= lgrp;
                     ld_act <= 1'b1;
                 end
-                out_lanes <= lanes_m;
+                out_lanes <= in_x_data;
             end
 
             // next-group buffer state: a swap empties it, a completed load fills it (same cycle: filled)
             if (swap) nxt_full <= 1'b0;
             if (beat_fire && beat_last) nxt_full <= 1'b1;
 
-            out_cw <= {lbeat, c_t, beat_fire & (lbeat == {BCW{1'b0}}), beat_fire,
+            out_cw <= {lane_v, lbeat, c_t, beat_fire & (lbeat == {BCW{1'b0}}), beat_fire,
                        issue & is_last, pop, swap, issue};
         end
     end

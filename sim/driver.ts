@@ -255,11 +255,13 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks
   return streams;
 }
 
-/** One output row of the hardware (one data vector, all columns). */
-export interface OutRow {
+/** One result of the hardware: tile item (row r = data vector, col c = output channel). */
+export interface OutItem {
   cycle: number;
-  y: number[];
-  acc: number[];
+  row: number;
+  col: number;
+  y: number;
+  acc: number;
 }
 
 const signed = (v: bigint, bits: number): number => {
@@ -267,36 +269,44 @@ const signed = (v: bigint, bits: number): number => {
   return Number(m >= 1n << BigInt(bits - 1) ? m - (1n << BigInt(bits)) : m);
 };
 
-export function unpackOutRow(d: Derived, cycle: number, yBus: bigint, accBus: bigint): OutRow {
-  const y: number[] = [];
-  const acc: number[] = [];
-  for (let c = 0; c < d.C; c++) {
-    y.push(signed(yBus >> BigInt(c * d.BX), d.BX));
-    acc.push(signed(accBus >> BigInt(c * d.accW), d.accW));
-  }
-  return { cycle, y, acc };
+export function unpackOutItem(d: Derived, cycle: number, ports: Record<string, bigint>): OutItem {
+  return {
+    cycle,
+    row: Number(ports['out_y_row'] ?? 0n),
+    col: Number(ports['out_y_col'] ?? 0n),
+    y: signed(ports['out_y_data'] ?? 0n, d.BX),
+    acc: signed(ports['out_y_acc'] ?? 0n, d.accW),
+  };
 }
 
-/** Reassemble hardware output rows (R per tile, in tile order) into per-job N×M matrices. */
-export function assemble(cfg: TrConfig, jobs: readonly Job[], streams: Streams, rows: readonly OutRow[]): { acc: number[][]; y: number[][] }[] {
+/** Results per tile: R*C items, row-major. */
+export const itemsPerTile = (d: Derived): number => d.R * d.C;
+
+/**
+ * Reassemble hardware results (R*C per tile, tile order, row-major) into per-job N×M matrices. Each item's
+ * row/col tag must match its position in the stream (a wrong tag is a hardware bug, reported as such).
+ */
+export function assemble(cfg: TrConfig, jobs: readonly Job[], streams: Streams, items: readonly OutItem[]): { acc: number[][]; y: number[][] }[] {
   const d = derive(cfg);
   const out = jobs.map((j) => ({
     acc: j.X.map(() => new Array<number>(j.W.length).fill(NaN)),
     y: j.X.map(() => new Array<number>(j.W.length).fill(NaN)),
   }));
+  const per = itemsPerTile(d);
   streams.tiles.forEach((t, ti) => {
     const job = jobs[t.job] as Job;
-    for (let r = 0; r < d.R; r++) {
-      const row = rows[ti * d.R + r];
-      if (!row) continue;
+    for (let i = 0; i < per; i++) {
+      const it = items[ti * per + i];
+      if (!it) continue;
+      const r = Math.floor(i / d.C);
+      const c = i % d.C;
+      if (it.row !== r || it.col !== c) throw new Error(`hardware result ${ti * per + i} is tagged (${it.row},${it.col}) but should be (${r},${c})`);
       const n = t.n0 + r;
-      if (n >= job.X.length) continue;
-      for (let c = 0; c < d.C; c++) {
-        const m = t.m0 + c;
-        if (m >= job.W.length) continue;
-        ((out[t.job] as { acc: number[][] }).acc[n] as number[])[m] = row.acc[c] as number;
-        ((out[t.job] as { y: number[][] }).y[n] as number[])[m] = row.y[c] as number;
-      }
+      const m = t.m0 + c;
+      if (n >= job.X.length || m >= job.W.length) continue;
+      const o = out[t.job] as { acc: number[][]; y: number[][] };
+      (o.acc[n] as number[])[m] = it.acc;
+      (o.y[n] as number[])[m] = it.y;
     }
   });
   return out;
@@ -304,12 +314,12 @@ export function assemble(cfg: TrConfig, jobs: readonly Job[], streams: Streams, 
 
 /**
  * The exact cycle schedule of a run with every input stream always valid (the sequencer's rules at the
- * transaction level). Cycle 0 is the first cycle after reset. Returns per tile the cycle of its last work
- * cycle and the cycles at which its result rows appear on out_y (row r at rowCycles[r]).
+ * transaction level). Cycle 0 is the first cycle after reset. Per tile: its first and last work cycles and the
+ * cycle at which each of its results appears on out_y (item r*C+c at itemCycles[r*C+c]).
  */
 export interface Schedule {
-  tiles: { first: number; last: number; rowCycles: number[] }[];
-  /** cycle after the last result row */
+  tiles: { first: number; last: number; itemCycles: number[] }[];
+  /** cycles until the last result has appeared (its cycle + 1) */
   totalCycles: number;
   workCycles: number;
 }
@@ -345,9 +355,10 @@ export function schedule(cfg: TrConfig, tiles: readonly Tile[]): Schedule {
     prevFirstOfTile = first;
     prevLast = last;
     work += t.ngroups * kd;
-    const rowCycles = Array.from({ length: d.R }, (_, r) => last + 1 + d.outLatency + r);
-    out.push({ first, last, rowCycles });
+    // the control word of the last work cycle is visible one cycle after it is issued
+    const itemCycles = Array.from({ length: itemsPerTile(d) }, (_, i) => last + 1 + d.outLatency + i);
+    out.push({ first, last, itemCycles });
   });
   const lastTile = out[out.length - 1];
-  return { tiles: out, totalCycles: lastTile ? (lastTile.rowCycles[d.R - 1] as number) + 1 : 0, workCycles: work };
+  return { tiles: out, totalCycles: lastTile ? (lastTile.itemCycles[lastTile.itemCycles.length - 1] as number) + 1 : 0, workCycles: work };
 }

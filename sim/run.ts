@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrConfig } from '../gen/config.ts';
 import { buildDesign } from '../gen/design.ts';
-import { type Job, type OutRow, type Schedule, type Streams, assemble, buildStreams, modelJob, schedule, unpackOutRow } from './driver.ts';
+import { type Job, type OutItem, type Schedule, type Streams, assemble, buildStreams, itemsPerTile, modelJob, schedule, unpackOutItem } from './driver.ts';
 import { type RunEnd, buildTrSimulator, runSimulator } from './verilator.ts';
 
 const hex = (v: bigint): string => v.toString(16);
@@ -45,7 +45,7 @@ export interface SimResult {
   hw: { acc: number[][]; y: number[][] }[];
   /** per job: golden model */
   model: ReturnType<typeof modelJob>[];
-  rows: OutRow[];
+  items: OutItem[];
   end: RunEnd;
   schedule: Schedule;
   streams: Streams;
@@ -63,18 +63,18 @@ export async function simulateJobs(cfg: TrConfig, jobs: readonly Job[], opts: Si
     const stim = join(dir, 'stimulus.jsonl');
     const outPath = join(dir, 'output.jsonl');
     writeFileSync(stim, stimulusLines(streams).join('\n') + '\n');
-    const expectRows = streams.tiles.length * d.R;
+    const expectRows = streams.tiles.length * itemsPerTile(d);
     const sched = schedule(cfg, streams.tiles);
     const { rows: raw, end } = await runSimulator(sim, stim, outPath, {
       expectRows,
       maxCycles: Math.max(10_000, sched.totalCycles * (opts.stallPct ? 20 : 2) + 1000),
       ...(opts.stallPct ? { stallPct: opts.stallPct, stallSeed: opts.stallSeed ?? 1 } : {}),
     });
-    const rows = raw.map((r) => unpackOutRow(d, r.cyc, r.ports['out_y_data'] ?? 0n, r.ports['out_y_acc'] ?? 0n));
+    const items = raw.map((r) => unpackOutItem(d, r.cyc, r.ports));
     return {
-      hw: assemble(cfg, jobs, streams, rows),
+      hw: assemble(cfg, jobs, streams, items),
       model: jobs.map((j) => modelJob(cfg, j)),
-      rows,
+      items,
       end,
       schedule: sched,
       streams,

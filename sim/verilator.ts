@@ -44,7 +44,7 @@ export function trHarnessSpec(design: Design): HarnessSpec {
       { key: 'x', valid: 'in_x_valid', ready: 'out_x_ready', ports: ['in_x_data'] },
     ],
     outValid: 'out_y_valid',
-    outPorts: ['out_y_data', 'out_y_acc'],
+    outPorts: ['out_y_row', 'out_y_col', 'out_y_data', 'out_y_acc'],
     status: { work: 'out_stat_work', err: 'out_err' },
   };
 }

@@ -31,7 +31,7 @@ function randomJob(cfg: TrConfig, rng: Rng, control: Control, M: number, N: numb
 }
 
 /** Simulate and check: outputs equal the model, conventional accumulators equal the exact dot product,
- *  every result row leaves at the scheduled cycle, work cycles equal the schedule. */
+ *  every result leaves at the scheduled cycle, work cycles equal the schedule. */
 async function checkRun(cfg: TrConfig, jobs: Job[], label: string, opts: { stallPct?: number; stallSeed?: number } = {}) {
   const r = await simulateJobs(cfg, jobs, opts);
   jobs.forEach((job, i) => {
@@ -46,8 +46,8 @@ async function checkRun(cfg: TrConfig, jobs: Job[], label: string, opts: { stall
   });
   expect({ label, err: r.end.err, work: r.end.work }).toEqual({ label, err: 0, work: r.schedule.workCycles });
   if (!opts.stallPct) {
-    const scheduled = r.schedule.tiles.flatMap((t) => t.rowCycles);
-    expect({ label, rowCycles: r.rows.map((x) => x.cycle) }).toEqual({ label, rowCycles: scheduled });
+    const scheduled = r.schedule.tiles.flatMap((t) => t.itemCycles);
+    expect({ label, itemCycles: r.items.map((x) => x.cycle) }).toEqual({ label, itemCycles: scheduled });
     expect({ label, cycles: r.end.cycles }).toEqual({ label, cycles: r.schedule.totalCycles });
   }
   return r;
@@ -145,18 +145,19 @@ describe('stimulus with shared blocks', () => {
 });
 
 describe('exact latency', () => {
-  it('tiny preset, one conventional tile: first work cycle, last work cycle and result rows by hand', async () => {
-    const cfg = presetConfig('tiny'); // R=C=2, 4-bit: TW=TX=2, G=L=4, LMIN = (2+3+1+(C-1)) + R = 9, outLatency = 7+4 = 11
+  it('tiny preset, one conventional tile: first work cycle, last work cycle and results by hand', async () => {
+    const cfg = presetConfig('tiny'); // R=C=2, 4-bit: TW=TX=2, G=L=4
     const d = derive(cfg);
-    expect({ LMIN: d.LMIN, outLatency: d.outLatency }).toEqual({ LMIN: 9, outLatency: 11 });
+    // read-out starts 2+3-1 = 4 cycles after the last work cycle's control word; +1 to read, +1 register, +4 output stage
+    expect({ LMIN: d.LMIN, goDelay: d.goDelay, outLatency: d.outLatency }).toEqual({ LMIN: 2 * 2 + 5, goDelay: 4, outLatency: 10 });
     const rng = new Rng(5);
     const job = randomJob(cfg, rng, { mode: 'conventional', g: 4, k: 1, d: 1 }, 2, 2, 8);
     // 2 groups; each takes k_eff*d_eff = (4*2)*2 = 16 cycles; group 0 loads in cycle 0 (1 beat), so the first
-    // work cycle is 1 and the last is 1 + 32 - 1 = 32; the sequencer's control word for it is visible in
-    // cycle 33 and row r appears 11 cycles later: cycles 44 and 45.
+    // work cycle is 1 and the last is 1 + 32 - 1 = 32; its control word is visible in cycle 33 and result
+    // (r,c) appears 10 + 2r + c cycles later: cycles 43, 44, 45, 46.
     expect(effective(d, job.control)).toEqual({ kEff: 8, dEff: 2 });
     const r = await checkRun(cfg, [job], 'latency');
-    expect(r.schedule.tiles[0]).toEqual({ first: 1, last: 32, rowCycles: [44, 45] });
-    expect(r.rows.map((x) => x.cycle)).toEqual([44, 45]);
+    expect(r.schedule.tiles[0]).toEqual({ first: 1, last: 32, itemCycles: [43, 44, 45, 46] });
+    expect(r.items.map((x) => [x.cycle, x.row, x.col])).toEqual([[43, 0, 0], [44, 0, 1], [45, 1, 0], [46, 1, 1]]);
   });
 });
