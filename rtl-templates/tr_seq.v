@@ -4,10 +4,12 @@
 //   output parameters), weight slots (one term per column), and data load beats (L values per row).
 // Every cycle it issues either a work cycle (one term pair per cell) or a bubble; everything downstream is a
 // pure pipeline, so stalls (missing input) never desynchronise the array. With all inputs available the
-// schedule is static: a group takes max(k_eff*d_eff, ceil(g/L)) cycles, a tile at least LMIN cycles, and a
+// schedule is static: a group takes max(k_eff*d_eff, ceil(g/L)+1) cycles, a tile at least LMIN cycles, and a
 // new tile (possibly with different control registers) starts the cycle after the previous one ends.
 //   conventional mode (mode=0): k_eff = g*TW weight slots, d_eff = TX data terms  -> exact
 //   term-revealing mode (mode=1): k_eff = k,     d_eff = d
+// For timing, the head descriptor's control fields are sanitised into registers (hd_*) before use, and the
+// counters carry registered "last" flags, so the issue decision is a shallow function of registers.
 // Control word out_cw = {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
 module @@P@@_seq #(
     parameter R    = 2,
@@ -57,7 +59,7 @@ module @@P@@_seq #(
     output reg  [CWW-1:0]        out_cw,
     output reg  [R*L*BX-1:0]     out_lanes,
     output reg  [C*WT-1:0]       out_w,
-    // output-stage parameters of the tile being drained
+    // output-stage parameters of the tile being read out
     output reg  [C*BBW-1:0]      out_p_bias,
     output reg  [C*MBW-1:0]      out_p_mul,
     output reg  [C*SW-1:0]       out_p_shift,
@@ -67,21 +69,29 @@ module @@P@@_seq #(
     output wire                  out_busy,
     output reg  [31:0]           out_stat_work
 );
-    // ---------------- head descriptor, sanitised ----------------
-    // (compared at 32 bits: when G or TX is the largest value the field holds, the range check is vacuous)
-    wire           g_big = {{(32-GW){1'b0}}, in_t_g} > G;
-    wire           d_big = {{(32-DW){1'b0}}, in_t_d} > TX;
-    wire [GW-1:0]  h_g  = (in_t_g == {GW{1'b0}}) ? {{(GW-1){1'b0}}, 1'b1}
-                        : g_big ? G[GW-1:0] : in_t_g;
-    wire [DW-1:0]  h_d  = (in_t_d == {DW{1'b0}}) ? {{(DW-1){1'b0}}, 1'b1}
-                        : d_big ? TX[DW-1:0] : in_t_d;
-    wire [KW-1:0]  h_k  = (in_t_k == {KW{1'b0}}) ? {{(KW-1){1'b0}}, 1'b1} : in_t_k;
-    wire [NGW-1:0] h_ng = (in_t_ngroups == {NGW{1'b0}}) ? {{(NGW-1){1'b0}}, 1'b1} : in_t_ngroups;
-    wire           h_bad = (in_t_g == {GW{1'b0}}) || g_big || (in_t_d == {DW{1'b0}})
-                        || d_big || (in_t_k == {KW{1'b0}}) || (in_t_ngroups == {NGW{1'b0}});
-    wire [KW-1:0]  h_gtw  = h_g * TW[KW-1:0];
-    wire [KW-1:0]  h_keff = in_t_mode ? h_k : h_gtw;
-    wire [DW-1:0]  h_deff = in_t_mode ? h_d : TX[DW-1:0];
+    // ---------------- head descriptor (registered copy of the stream head's control fields) ----------------
+    // A valid/ready source keeps an offered descriptor stable until it is accepted, so a copy made while it
+    // was offered stays right as long as it is still offered.
+    wire           g_zero = (in_t_g == {GW{1'b0}});
+    wire           g_big  = {{(32-GW){1'b0}}, in_t_g} > G;
+    wire           d_zero = (in_t_d == {DW{1'b0}});
+    wire           d_big  = {{(32-DW){1'b0}}, in_t_d} > TX;
+    wire           k_zero = (in_t_k == {KW{1'b0}});
+    wire           n_zero = (in_t_ngroups == {NGW{1'b0}});
+    wire [GW-1:0]  s_g  = g_zero ? {{(GW-1){1'b0}}, 1'b1} : g_big ? G[GW-1:0] : in_t_g;
+    wire [DW-1:0]  s_d  = d_zero ? {{(DW-1){1'b0}}, 1'b1} : d_big ? TX[DW-1:0] : in_t_d;
+    wire [KW-1:0]  s_k  = k_zero ? {{(KW-1){1'b0}}, 1'b1} : in_t_k;
+    wire [NGW-1:0] s_ng = n_zero ? {{(NGW-1){1'b0}}, 1'b1} : in_t_ngroups;
+    wire [KW-1:0]  s_keff = in_t_mode ? s_k : s_g * TW[KW-1:0];
+    wire [DW-1:0]  s_deff = in_t_mode ? s_d : TX[DW-1:0];
+
+    reg            hd_v;
+    reg            hd_bad;
+    reg [GW-1:0]   hd_g;
+    reg [KW-1:0]   hd_keff;
+    reg [DW-1:0]   hd_deff;
+    reg [NGW-1:0]  hd_ng;
+    reg            hd_t1, hd_j1, hd_n1;   // d_eff == 1, k_eff == 1, ngroups == 1
 
     // ---------------- compute side ----------------
     reg            busy;
@@ -95,30 +105,38 @@ module @@P@@_seq #(
     reg [NGW-1:0]  c_grp;
     reg [KW-1:0]   c_j;
     reg [TCW-1:0]  c_t;
+    reg            c_tl, c_jl, c_gl;      // the current t / j / group is the last one
     reg [LMW-1:0]  since_end;
+    reg            lmin_met;             // since_end >= LMIN-1
     reg            nxt_full;
-    reg [C*WT-1:0] w_buf;
-    reg            w_buf_v;
+    // weight slots: a two-entry buffer, so the stream's ready is a register and refills never wait a cycle
+    reg [C*WT-1:0] w_buf0, w_buf1;
+    reg [1:0]      w_cnt;
+    wire           w_buf_v = (w_cnt != 2'd0);
 
-    wire [KW-1:0]  keff = busy ? c_keff : h_keff;
-    wire [DW-1:0]  deff = busy ? c_deff : h_deff;
-    wire [NGW-1:0] ng   = busy ? c_ng   : h_ng;
-
-    wire t_end  = ({{(32-TCW){1'b0}}, c_t} + 32'd1) == {{(32-DW){1'b0}}, deff};
-    wire j_end  = ({{(32-KW){1'b0}}, c_j} + 32'd1) == {{(32-KW){1'b0}}, keff};
-    wire g_end  = ({{(32-NGW){1'b0}}, c_grp} + 32'd1) == {{(32-NGW){1'b0}}, ng};
+    // position of the next work cycle: while idle it is the start of the head tile
+    wire t_end  = busy ? c_tl : hd_t1;
+    wire j_end  = busy ? c_jl : hd_j1;
+    wire g_end  = busy ? c_gl : hd_n1;
     wire is_last = t_end & j_end & g_end;
     wire need_w = (c_t == {TCW{1'b0}});
     wire need_x = need_w & (c_j == {KW{1'b0}});
-    wire lmin_ok = !is_last || ({{(32-LMW){1'b0}}, since_end} >= LMIN - 1);
-    wire can_issue = (!need_x || nxt_full) && (!need_w || w_buf_v) && lmin_ok;
-    wire issue = can_issue && (busy || in_t_valid);
+    wire can_issue = (!need_x || nxt_full) && (!need_w || w_buf_v) && (!is_last || lmin_met);
+    wire issue = can_issue && (busy || (hd_v && in_t_valid));
     wire pop   = issue && !busy;
     wire swap  = issue && need_x;
     wire w_take = issue && need_w;
 
-    assign out_t_ready = !busy && can_issue;
-    assign out_w_ready = !w_buf_v || w_take;
+    assign out_t_ready = pop;
+    assign out_w_ready = (w_cnt != 2'd2);
+
+    // next counter values and their "last" flags (compared against the tile's k_eff / d_eff / groups)
+    wire [KW-1:0]  keff = busy ? c_keff : hd_keff;
+    wire [DW-1:0]  deff = busy ? c_deff : hd_deff;
+    wire [NGW-1:0] ng   = busy ? c_ng   : hd_ng;
+    wire [TCW-1:0] t_nx = t_end ? {TCW{1'b0}} : c_t + 1'b1;
+    wire [KW-1:0]  j_nx = t_end ? (j_end ? {KW{1'b0}} : c_j + 1'b1) : c_j;
+    wire [NGW-1:0] g_nx = (t_end & j_end) ? (g_end ? {NGW{1'b0}} : c_grp + 1'b1) : c_grp;
 
     // ---------------- loader side ----------------
     reg            ld_act;
@@ -128,13 +146,14 @@ module @@P@@_seq #(
     reg [NGW-1:0]  ld_grp;
     reg [BCW-1:0]  ld_beat;
 
-    wire           ld_ctx  = ld_act || (ld_peek_ok && in_t_valid);
-    wire [GW-1:0]  lg      = ld_act ? ld_g    : h_g;
-    wire [NGW-1:0] lng     = ld_act ? ld_ng   : h_ng;
+    wire           ld_ctx  = ld_act || (ld_peek_ok && hd_v && in_t_valid);
+    wire [GW-1:0]  lg      = ld_act ? ld_g    : hd_g;
+    wire [NGW-1:0] lng     = ld_act ? ld_ng   : hd_ng;
     wire [NGW-1:0] lgrp    = ld_act ? ld_grp  : {NGW{1'b0}};
     wire [BCW-1:0] lbeat   = ld_act ? ld_beat : {BCW{1'b0}};
-    wire           nxt_free = !nxt_full || swap;
-    assign out_x_ready = ld_ctx && nxt_free;
+    // the next-group buffer is refilled from the cycle after a swap (not in the swap cycle itself: keeping
+    // the load path independent of the issue decision keeps both short)
+    assign out_x_ready = ld_ctx && !nxt_full;
     wire           beat_fire = out_x_ready && in_x_valid;
     // last beat of a group: (beat+1)*L >= g
     wire           beat_last = (({{(32-BCW){1'b0}}, lbeat} + 32'd1) * L) >= {{(32-GW){1'b0}}, lg};
@@ -150,13 +169,17 @@ module @@P@@_seq #(
 
     always @(posedge clk) begin
         if (rst) begin
+            hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_keff <= {KW{1'b0}}; hd_deff <= {DW{1'b0}};
+            hd_ng <= {NGW{1'b0}}; hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0;
             busy <= 1'b0;
             c_keff <= {KW{1'b0}}; c_deff <= {DW{1'b0}}; c_ng <= {NGW{1'b0}}; c_relu <= 1'b0;
             c_bias <= {C*BBW{1'b0}}; c_mul <= {C*MBW{1'b0}}; c_shift <= {C*SW{1'b0}};
             c_grp <= {NGW{1'b0}}; c_j <= {KW{1'b0}}; c_t <= {TCW{1'b0}};
+            c_tl <= 1'b0; c_jl <= 1'b0; c_gl <= 1'b0;
             since_end <= LMIN[LMW-1:0];
+            lmin_met <= 1'b1;
             nxt_full <= 1'b0;
-            w_buf <= {C*WT{1'b0}}; w_buf_v <= 1'b0;
+            w_buf0 <= {C*WT{1'b0}}; w_buf1 <= {C*WT{1'b0}}; w_cnt <= 2'd0;
             ld_act <= 1'b0; ld_peek_ok <= 1'b1;
             ld_g <= {GW{1'b0}}; ld_ng <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}};
             out_cw <= {CWW{1'b0}};
@@ -167,38 +190,61 @@ module @@P@@_seq #(
             out_err <= 1'b0;
             out_stat_work <= 32'd0;
         end else begin
-            // weight slot buffer
-            if (in_w_valid && out_w_ready) begin
-                w_buf <= in_w_data;
-                w_buf_v <= 1'b1;
-            end else if (w_take) begin
-                w_buf_v <= 1'b0;
+            // head descriptor copy, refreshed every cycle: valid when the stream showed a descriptor last cycle
+            // and it was not popped (a valid/ready source keeps an offered descriptor stable until accepted)
+            hd_v <= in_t_valid && !pop;
+            begin
+                hd_bad <= g_zero | g_big | d_zero | d_big | k_zero | n_zero;
+                hd_g <= s_g;
+                hd_keff <= s_keff;
+                hd_deff <= s_deff;
+                hd_ng <= s_ng;
+                hd_t1 <= (s_deff == {{(DW-1){1'b0}}, 1'b1});
+                hd_j1 <= (s_keff == {{(KW-1){1'b0}}, 1'b1});
+                hd_n1 <= (s_ng == {{(NGW-1){1'b0}}, 1'b1});
             end
-            if (w_take) out_w <= w_buf;
 
-            // minimum tile length bookkeeping
-            if (issue && is_last) since_end <= {LMW{1'b0}};
-            else if ({{(32-LMW){1'b0}}, since_end} < LMIN) since_end <= since_end + 1'b1;
+            // weight slot buffer (w_buf0 is the head)
+            case ({in_w_valid && out_w_ready, w_take})
+                2'b10: begin
+                    if (w_cnt == 2'd0) w_buf0 <= in_w_data; else w_buf1 <= in_w_data;
+                    w_cnt <= w_cnt + 2'd1;
+                end
+                2'b01: begin
+                    w_buf0 <= w_buf1;
+                    w_cnt <= w_cnt - 2'd1;
+                end
+                2'b11: begin
+                    if (w_cnt == 2'd1) w_buf0 <= in_w_data;
+                    else begin w_buf0 <= w_buf1; w_buf1 <= in_w_data; end
+                end
+                default: ;
+            endcase
+            if (w_take) out_w <= w_buf0;
+
+            // minimum tile length bookkeeping: lmin_met <=> since_end >= LMIN-1
+            if (issue && is_last) begin
+                since_end <= {LMW{1'b0}};
+                lmin_met <= (LMIN <= 1);
+            end else if ({{(32-LMW){1'b0}}, since_end} < LMIN) begin
+                since_end <= since_end + 1'b1;
+                lmin_met <= ({{(32-LMW){1'b0}}, since_end} + 32'd1 >= LMIN - 1);
+            end
 
             // compute counters
             if (pop) begin
-                c_keff <= h_keff; c_deff <= h_deff; c_ng <= h_ng; c_relu <= in_t_relu;
+                c_keff <= hd_keff; c_deff <= hd_deff; c_ng <= hd_ng; c_relu <= in_t_relu;
                 c_bias <= in_t_bias; c_mul <= in_t_mul; c_shift <= in_t_shift;
-                if (h_bad) out_err <= 1'b1;
+                if (hd_bad) out_err <= 1'b1;
             end
             if (issue) begin
                 out_stat_work <= out_stat_work + 32'd1;
-                if (t_end) begin
-                    c_t <= {TCW{1'b0}};
-                    if (j_end) begin
-                        c_j <= {KW{1'b0}};
-                        c_grp <= g_end ? {NGW{1'b0}} : c_grp + 1'b1;
-                    end else begin
-                        c_j <= c_j + 1'b1;
-                    end
-                end else begin
-                    c_t <= c_t + 1'b1;
-                end
+                c_t <= t_nx;
+                c_j <= j_nx;
+                c_grp <= g_nx;
+                c_tl <= ({{(32-TCW){1'b0}}, t_nx} + 32'd1) == {{(32-DW){1'b0}}, deff};
+                c_jl <= ({{(32-KW){1'b0}}, j_nx} + 32'd1) == {{(32-KW){1'b0}}, keff};
+                c_gl <= ({{(32-NGW){1'b0}}, g_nx} + 32'd1) == {{(32-NGW){1'b0}}, ng};
                 busy <= !is_last;
                 if (is_last) begin
                     out_p_bias  <= busy ? c_bias  : in_t_bias;
@@ -212,8 +258,8 @@ module @@P@@_seq #(
             if (pop) ld_peek_ok <= 1'b1;
             if (beat_fire) begin
                 if (!ld_act) begin
-                    ld_g <= h_g;
-                    ld_ng <= h_ng;
+                    ld_g <= hd_g;
+                    ld_ng <= hd_ng;
                     ld_peek_ok <= 1'b0;
                 end
                 if (beat_last) begin
@@ -228,14 +274,14 @@ module @@P@@_seq #(
                 out_lanes <= in_x_data;
             end
 
-            // next-group buffer state: a swap empties it, a completed load fills it (same cycle: filled)
-            if (swap) nxt_full <= 1'b0;
+            // next-group buffer state: a completed load fills it, a swap empties it
             if (beat_fire && beat_last) nxt_full <= 1'b1;
+            if (swap) nxt_full <= 1'b0;
 
             out_cw <= {lane_v, lbeat, c_t, beat_fire & (lbeat == {BCW{1'b0}}), beat_fire,
                        issue & is_last, pop, swap, issue};
         end
     end
 
-    assign out_busy = busy | ld_act | nxt_full;
+    assign out_busy = busy | ld_act | nxt_full | hd_v;
 endmodule

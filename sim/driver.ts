@@ -331,7 +331,8 @@ export function schedule(cfg: TrConfig, tiles: readonly Tile[]): Schedule {
   let prevKd = 0;
   let prevFirstOfTile = -1; // issue cycle of the current tile's first work cycle (its descriptor pop)
   let prevLast = -Infinity;
-  let loadStart = 0;
+  // the sequencer copies the head descriptor into registers before using it: the first load beat is in cycle 1
+  let loadStart = 1;
   let work = 0;
   tiles.forEach((t, ti) => {
     const kd = t.kEff * t.dEff;
@@ -339,9 +340,10 @@ export function schedule(cfg: TrConfig, tiles: readonly Tile[]): Schedule {
     let swap = -1;
     for (let gi = 0; gi < t.ngroups; gi++) {
       if (ti > 0 || gi > 0) {
-        // the loader may refill the next-group buffer from the previous group's swap on; the first group of a
-        // tile can only be loaded once the previous tile's descriptor was popped (its first work cycle)
-        loadStart = Math.max(prevSwap, gi === 0 ? prevFirstOfTile + 1 : 0);
+        // the loader may refill the next-group buffer from the cycle after the previous group's swap; the first group of a
+        // tile needs the next descriptor's registered copy, made the cycle after the previous tile's descriptor
+        // was popped (its first work cycle), usable one cycle later
+        loadStart = Math.max(prevSwap + 1, gi === 0 ? prevFirstOfTile + 2 : 0);
       }
       const full = loadStart + t.beatsPerGroup; // buffer full from this cycle on
       swap = Math.max(full, prevSwap < 0 ? 1 : prevSwap + prevKd);

@@ -73,11 +73,13 @@ export function generateHarness(spec: HarnessSpec): string {
       const sets = ch.ports
         .map((pn, pi) => `            { const std::vector<uint32_t>& v = beats[q[${ci}].front()].vals[${pi}]; ${setter(port(pn))} }`)
         .join('\n');
-      return `        bool v${ci} = !q[${ci}].empty() && !(stall_pct > 0 && (int)(rng() % 100) < stall_pct);\n        if (!q[${ci}].empty() && !v${ci}) stalls++;\n        top->${ch.valid} = v${ci};\n        if (v${ci}) {\n${sets}\n        }`;
+      // valid/ready rules: an offered beat stays offered (valid and stable) until accepted; stalls are only
+      // injected before a beat is offered
+      return `        bool v${ci} = !q[${ci}].empty() && (held[${ci}] || !(stall_pct > 0 && (int)(rng() % 100) < stall_pct));\n        if (!q[${ci}].empty() && !v${ci}) stalls++;\n        top->${ch.valid} = v${ci};\n        if (v${ci}) {\n${sets}\n        }`;
     })
     .join('\n');
   const fire = spec.channels.map((ch, ci) => `        bool f${ci} = v${ci} && top->${ch.ready};`).join('\n');
-  const pop = spec.channels.map((_, ci) => `        if (f${ci}) q[${ci}].pop_front();`).join('\n');
+  const pop = spec.channels.map((_, ci) => `        held[${ci}] = v${ci} && !f${ci};\n        if (f${ci}) q[${ci}].pop_front();`).join('\n');
   const outs = spec.outPorts
     .map((pn) => {
       const p = port(pn);
@@ -253,6 +255,7 @@ ${chanCases}
     top->rst = 0;
     top->eval();
     long rows = 0, stalls = 0, cyc = 0;
+    bool held[${spec.channels.length}] = {};
     for (cyc = 0; cyc < max_cycles; cyc++) {
         // outputs of this cycle (registered values after the previous edge)
         if (top->${spec.outValid}) {
