@@ -353,7 +353,12 @@ export function schedule(cfg: TrConfig, tiles: readonly Tile[]): Schedule {
     }
     // the tile's last work cycle may not come sooner than LMIN cycles after the previous tile's
     const last = Math.max(swap + kd - 1, prevLast + d.LMIN);
-    prevKd = last - swap + 1; // bubbles before the last cycle delay the next group too
+    if (kd === 1) {
+      // a one-cycle group is issued in the cycle its tile may finish: a stall for LMIN moves the issue itself
+      prevSwap = last;
+      if (t.ngroups === 1) first = last;
+    }
+    prevKd = last - prevSwap + 1; // bubbles before the last cycle delay the next group too
     prevFirstOfTile = first;
     prevLast = last;
     work += t.ngroups * kd;

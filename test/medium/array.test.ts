@@ -129,6 +129,20 @@ describe('RTL vs golden model', () => {
     expect({ first: t[0]!.first, last: t[0]!.last }).toEqual({ first: 3, last: 3 + 7 * 3 });
     expect(t[2]!.last - t[1]!.last).toBe(d.LMIN);
   });
+
+  it('a one-cycle tile held back by the minimum tile length delays the next tile by its real issue cycle (seed 14)', async () => {
+    const cfg = presetConfig('small');
+    const d = derive(cfg);
+    const rng = new Rng(14);
+    const jobs = [
+      randomJob(cfg, rng, { mode: 'tr', g: 2, k: 1, d: 1 }, d.C, d.R, 2),
+      randomJob(cfg, rng, { mode: 'tr', g: 2, k: 1, d: 1 }, d.C, d.R, 2), // one group of one cycle, stalled for LMIN
+      randomJob(cfg, rng, { mode: 'tr', g: 4, k: 3, d: 2 }, d.C, d.R, 16), // multi-group tile right behind it
+      randomJob(cfg, rng, { mode: 'tr', g: 2, k: 1, d: 1 }, d.C, d.R, 8), // several one-cycle groups
+      randomJob(cfg, rng, { mode: 'conventional', g: 4, k: 1, d: 1 }, d.C, d.R, 8),
+    ];
+    await checkRun(cfg, jobs, 'one-cycle tiles');
+  });
 });
 
 describe('stimulus with shared blocks', () => {
