@@ -28,6 +28,8 @@ export interface SynthOptions {
   freqMHz?: number;
   /** nextpnr placement seed; default 1. */
   seed?: number;
+  /** Map multipliers to SB_MAC16 DSP blocks (`synth_ice40 -dsp`); default: on when the device has DSPs (UP5K). */
+  dsp?: boolean;
   /** Called with (stage) when a stage starts and (stage, line) for each log line. */
   onProgress?: (stage: Stage, line?: string) => void;
   signal?: AbortSignal;
@@ -45,6 +47,8 @@ export interface SynthReport {
   package: string;
   top: string;
   seed: number;
+  /** yosys mapped multipliers to DSP blocks (synth_ice40 -dsp). */
+  dspMapping: boolean;
   freqConstraintMHz: number;
   /** Achieved Fmax of the main clock (the `clk` port's net) from report.json; null if the design has no clock. */
   fmaxMHz: number | null;
@@ -152,6 +156,7 @@ export interface ReportInputs {
   board: Board;
   top: string;
   seed: number;
+  dsp: boolean;
   freqMHz: number;
   stat: YosysStat;
   pnr: NextpnrReport;
@@ -177,6 +182,7 @@ export function buildReport(inp: ReportInputs): SynthReport {
     package: board.package,
     top: inp.top,
     seed: inp.seed,
+    dspMapping: inp.dsp,
     freqConstraintMHz: inp.freqMHz,
     fmaxMHz: mainFmax ? r2(mainFmax.achieved) : null,
     timingMet: Object.values(pnr.fmax).every((c) => c.achieved >= c.constraint),
@@ -331,6 +337,10 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   const seed = opts.seed ?? 1;
   if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) throw new UserError(`invalid seed ${seed} (an integer 0..2^31-1)`);
 
+  const hasDsp = board.device === 'up5k';
+  if (opts.dsp === true && !hasDsp) throw new UserError(`board '${board.name}' (${board.device}) has no DSP blocks; drop the DSP option`);
+  const useDsp = opts.dsp ?? hasDsp;
+
   const sources = Object.keys(opts.files).filter((f) => /\.s?v$/.test(f)).sort();
   if (sources.length === 0) throw new UserError('no Verilog sources (*.v, *.sv) given to synthesize');
   for (const f of Object.keys(opts.files)) if (!FILE_NAME.test(f) || f.split('/').includes('..')) throw new UserError(`unsupported source file name '${f}'`);
@@ -352,7 +362,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
   // 1. yosys
   const script = [
     ...sources.map((f) => `read_verilog ${f.endsWith('.sv') ? '-sv ' : ''}${f}`),
-    `synth_ice40 -top ${top}${board.device === 'up5k' ? ' -dsp' : ''} -json ${top}.json`,
+    `synth_ice40 -top ${top}${useDsp ? ' -dsp' : ''} -json ${top}.json`,
     'tee -q -o stat.json stat -json',
     '',
   ].join('\n');
@@ -405,6 +415,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     board,
     top,
     seed,
+    dsp: useDsp,
     freqMHz,
     stat,
     pnr,

@@ -138,6 +138,7 @@ describe('parsing tool output (fixtures captured from real blinky runs)', () => 
   const reportFor = (board: string): SynthReport =>
     buildReport({
       board: getBoard(board),
+      dsp: false,
       top: `blinky_${board}`,
       seed: 1,
       freqMHz: 12,
@@ -152,6 +153,7 @@ describe('parsing tool output (fixtures captured from real blinky runs)', () => 
     expect(r).toEqual({
       board: 'icebreaker',
       device: 'up5k',
+      dspMapping: false,
       package: 'sg48',
       top: 'blinky_icebreaker',
       seed: 1,
@@ -193,6 +195,7 @@ describe('parsing tool output (fixtures captured from real blinky runs)', () => 
     pnr.fmax['clk$SB_IO_IN_$glb_clk'] = { achieved: 79.7, constraint: 100 };
     const r = buildReport({
       board: getBoard('icebreaker'),
+      dsp: false,
       top: 't',
       seed: 3,
       freqMHz: 100,
