@@ -43,28 +43,18 @@
  *   - a single tile after reset: last = K·s+1, results in cycles K·s+C+5 … K·s+C+R+4, total K·s+C+R+5 cycles
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type TrConfig, bitsFor, clog2, derive } from './config.ts';
 import { GENERATOR_VERSION, canonicalJson } from './design.ts';
-import { TEMPLATE_DIR, TemplateError, emitModule, substitute, templateParams } from './emit.ts';
-import { DELAY, type Leaf, leafSig } from './leaves.ts';
+import { emitModule } from './emit.ts';
+import { CLK_RST, DELAY, type Leaf, Registry, delayed, inPort, leafText, need, outPort } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Port, type Signature, cat, pack, slice } from './netlist.ts';
 
 export type BaselineKind = 'bp' | 'bs';
 export const BASELINE_KINDS: readonly BaselineKind[] = ['bp', 'bs'];
 
-const i = (name: string, width: number): Port => ({ name, dir: 'input', width });
-const o = (name: string, width: number): Port => ({ name, dir: 'output', width });
-const clkRst = [i('clk', 1), i('rst', 1)];
-
-function need(p: Record<string, number>, ...names: string[]): number[] {
-  return names.map((n) => {
-    const v = p[n];
-    if (v === undefined) throw new Error(`leaf parameter ${n} missing`);
-    return v;
-  });
-}
+const i = inPort;
+const o = outPort;
+const clkRst = CLK_RST;
 
 /** Bit-parallel sequencer. */
 export const BP_SEQ: Leaf = {
@@ -261,28 +251,6 @@ export function baselinePorts(b: BaselineDerived): (Port & { doc: string })[] {
   ];
 }
 
-/** A module registry: signatures by name. */
-class Registry {
-  readonly sigs: Record<string, Signature> = {};
-  constructor(readonly prefix: string) {}
-  leaf(leaf: Leaf, params: Record<string, number>): Signature {
-    const sig = leafSig(this.prefix, leaf, params);
-    this.sigs[sig.name] = sig;
-    return sig;
-  }
-  add(m: Module): Signature {
-    this.sigs[m.name] = m;
-    return m;
-  }
-}
-
-function delayed(m: ModuleBuilder, reg: Registry, name: string, clk: Expr, rst: Expr, input: Expr, depth: number, doc?: string): Expr {
-  if (depth === 0) return input;
-  const out = m.wire(name, input.width, doc);
-  m.inst(reg.leaf(DELAY, { W: input.width, D: depth }), `u_${name}`, { W: input.width, D: depth }, { clk, rst, in_d: input, out_d: out });
-  return out;
-}
-
 function cellLeaf(b: BaselineDerived): { leaf: Leaf; params: Record<string, number> } {
   return b.kind === 'bp'
     ? { leaf: BP_CELL, params: { BX: b.BX, BW: b.BW, ACCW: b.accW } }
@@ -429,14 +397,6 @@ export interface Baseline {
   configHash: string;
   /** the exact cycle schedule of one tile of reduction length K */
   schedule(K: number): BaselineTileSchedule;
-}
-
-function leafText(prefix: string, leaf: Leaf): string {
-  const raw = readFileSync(join(TEMPLATE_DIR, leaf.file), 'utf8');
-  const declared = [...templateParams(raw)].sort().join(',');
-  const expected = [...leaf.params].sort().join(',');
-  if (declared !== expected) throw new TemplateError(`${leaf.file}: template parameters [${declared}] differ from the generator's [${expected}]`);
-  return substitute(raw, { P: prefix }, leaf.file);
 }
 
 function header(cfg: TrConfig, b: BaselineDerived, hash: string): string {

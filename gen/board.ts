@@ -7,13 +7,12 @@
  * `<P>_board` (ports exactly clk, uart_rx, uart_tx, led) that wires the core to the array `<P>_top` through
  * the width-checked netlist.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { getBoard } from '../constraints/boards.ts';
 import { UserError } from './cli-util.ts';
 import { type Derived, type TrConfig, clog2, derive } from './config.ts';
 import { type Design, GENERATOR_VERSION, buildDesign, topPorts } from './design.ts';
-import { TEMPLATE_DIR, TemplateError, emitModule, substitute, templateParams } from './emit.ts';
+import { emitModule } from './emit.ts';
+import { inPort, outPort, templateText } from './leaves.ts';
 import { type Expr, ModuleBuilder, type Port, type Signature } from './netlist.ts';
 
 export interface BoardTarget {
@@ -298,8 +297,8 @@ function corePorts(p: Record<string, number>): Port[] {
     if (x === undefined) throw new Error(`internal: core parameter ${n} missing`);
     return x;
   };
-  const i = (name: string, width: number): Port => ({ name, dir: 'input', width });
-  const o = (name: string, width: number): Port => ({ name, dir: 'output', width });
+  const i = inPort;
+  const o = outPort;
   const C = v('C');
   return [
     i('clk', 1), i('uart_rx', 1), o('uart_tx', 1), o('led', v('LEDW')),
@@ -310,14 +309,6 @@ function corePorts(p: Record<string, number>): Port[] {
     i('a_y_valid', 1), i('a_y_col', v('CW')), i('a_y_data', v('BX')), i('a_y_acc', v('ACCW')),
     i('a_err', 1), i('a_busy', 1), i('a_stat_work', 32),
   ];
-}
-
-function template(prefix: string, file: string, params: readonly string[]): string {
-  const raw = readFileSync(join(TEMPLATE_DIR, file), 'utf8');
-  const a = [...templateParams(raw)].sort().join(',');
-  const b = [...params].sort().join(',');
-  if (a !== b) throw new TemplateError(`${file}: template parameters [${a}] differ from the generator's [${b}]`);
-  return substitute(raw, { P: prefix }, file);
 }
 
 function checkTarget(board: BoardTarget): void {
@@ -395,11 +386,11 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
   const put = (module: string, text: string): void => {
     files[`${module}.v`] = `${head}\n\`default_nettype none\n\n${text}\n\`default_nettype wire\n`;
   };
-  put(`${P}_uart_rx`, template(P, 'uart_rx.v', ['CLKS_PER_BIT']));
-  put(`${P}_uart_tx`, template(P, 'uart_tx.v', ['CLKS_PER_BIT']));
-  put(`${P}_board_ram`, template(P, 'board_ram.v', ['W', 'AW']));
-  put(`${P}_board_feed`, template(P, 'board_feed.v', ['AW', 'QAW']));
-  put(`${P}_board_core`, template(P, 'board_top.v', CORE_PARAMS));
+  put(`${P}_uart_rx`, templateText(P, 'uart_rx.v', ['CLKS_PER_BIT']));
+  put(`${P}_uart_tx`, templateText(P, 'uart_tx.v', ['CLKS_PER_BIT']));
+  put(`${P}_board_ram`, templateText(P, 'board_ram.v', ['W', 'AW']));
+  put(`${P}_board_feed`, templateText(P, 'board_feed.v', ['AW', 'QAW']));
+  put(`${P}_board_core`, templateText(P, 'board_top.v', CORE_PARAMS));
   put(top, emitModule(mod));
 
   const info: PingInfo = {

@@ -3,30 +3,12 @@
  * complete design (Verilog file + params.json). Structure only: all logic lives in the leaf templates.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Derived, LATENCY, type TrConfig, derive } from './config.ts';
-import { TEMPLATE_DIR, TemplateError, emitModule, substitute, templateParams } from './emit.ts';
-import { CELL, DELAY, EDGE, type Leaf, OUT, READOUT, SEQ, TR_LEAVES, leafSig } from './leaves.ts';
+import { emitModule } from './emit.ts';
+import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TR_LEAVES, delayed, leafText } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Signature, cat, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
-
-/** A module registry: signatures by name (leaf instances register theirs on first use). */
-class Registry {
-  readonly sigs: Record<string, Signature> = {};
-  constructor(readonly prefix: string) {}
-  leaf(leaf: Leaf, params: Record<string, number>): Signature {
-    const sig = leafSig(this.prefix, leaf, params);
-    // parameterised leaves share one module name; record the port list of this parameterisation
-    this.sigs[sig.name] = sig;
-    return sig;
-  }
-  add(m: Module): Signature {
-    this.sigs[m.name] = m;
-    return m;
-  }
-}
 
 const clkRst = (m: ModuleBuilder): { clk: Expr; rst: Expr } => ({ clk: m.input('clk', 1), rst: m.input('rst', 1) });
 
@@ -60,13 +42,6 @@ function buildRow(reg: Registry, d: Derived): Module {
     x = xo;
   }
   return m.build(reg.sigs);
-}
-
-function delayed(m: ModuleBuilder, reg: Registry, name: string, clk: Expr, rst: Expr, input: Expr, depth: number, doc?: string): Expr {
-  if (depth === 0) return input;
-  const out = m.wire(name, input.width, doc);
-  m.inst(reg.leaf(DELAY, { W: input.width, D: depth }), `u_${name}`, { W: input.width, D: depth }, { clk, rst, in_d: input, out_d: out });
-  return out;
 }
 
 /** The array: R row edges + R rows, with the systolic skew of data rows and weight columns. */
@@ -250,15 +225,6 @@ function header(cfg: TrConfig, d: Derived, hash: string): string {
     `  cycles/tile  = max(groups*cycles/group, ${d.LMIN}); result (r,c) leaves ${d.outLatency + 1}+r*${d.C}+c cycles after the tile's last work cycle`,
   ];
   return lines.map((l) => `// ${l}`.trimEnd()).join('\n') + '\n';
-}
-
-function leafText(prefix: string, leaf: Leaf): string {
-  const raw = readFileSync(join(TEMPLATE_DIR, leaf.file), 'utf8');
-  const declared = templateParams(raw);
-  const a = [...declared].sort().join(',');
-  const b = [...leaf.params].sort().join(',');
-  if (a !== b) throw new TemplateError(`${leaf.file}: template parameters [${a}] differ from the generator's [${b}]`);
-  return substitute(raw, { P: prefix }, leaf.file);
 }
 
 /** Build the complete design for a validated config. */

@@ -3,7 +3,10 @@
  * builders can width-check every connection. The parameter lists are checked against the templates'
  * `parameter` declarations when a design is generated (gen/design.ts).
  */
-import type { Port, Signature } from './netlist.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEMPLATE_DIR, TemplateError, substitute, templateParams } from './emit.ts';
+import type { Expr, Module, ModuleBuilder, Port, Signature } from './netlist.ts';
 
 export interface Leaf {
   /** module name suffix; the emitted module is `${prefix}_${suffix}` */
@@ -13,11 +16,16 @@ export interface Leaf {
   ports(p: Record<string, number>): Port[];
 }
 
-const i = (name: string, width: number): Port => ({ name, dir: 'input', width });
-const o = (name: string, width: number): Port => ({ name, dir: 'output', width });
-const clkRst = [i('clk', 1), i('rst', 1)];
+/** Port-list helpers for leaf interfaces. */
+export const inPort = (name: string, width: number): Port => ({ name, dir: 'input', width });
+export const outPort = (name: string, width: number): Port => ({ name, dir: 'output', width });
+const i = inPort;
+const o = outPort;
+export const CLK_RST: readonly Port[] = [i('clk', 1), i('rst', 1)];
+const clkRst = CLK_RST;
 
-function need(p: Record<string, number>, ...names: string[]): number[] {
+/** The values of the named leaf parameters (an internal error if one is missing). */
+export function need(p: Record<string, number>, ...names: string[]): number[] {
   return names.map((n) => {
     const v = p[n];
     if (v === undefined) throw new Error(`leaf parameter ${n} missing`);
@@ -110,4 +118,41 @@ export const TR_LEAVES: readonly Leaf[] = [SEQ, EDGE, CELL, READOUT, OUT, DELAY]
 export function leafSig(prefix: string, leaf: Leaf, params: Record<string, number>): Signature {
   for (const k of Object.keys(params)) if (!leaf.params.includes(k)) throw new Error(`leaf ${leaf.suffix} has no parameter ${k}`);
   return { name: `${prefix}_${leaf.suffix}`, ports: leaf.ports(params) };
+}
+
+/** A template's text with the module prefix substituted; its `parameter`s must be exactly `params`. */
+export function templateText(prefix: string, file: string, params: readonly string[]): string {
+  const raw = readFileSync(join(TEMPLATE_DIR, file), 'utf8');
+  const declared = [...templateParams(raw)].sort().join(',');
+  const expected = [...params].sort().join(',');
+  if (declared !== expected) throw new TemplateError(`${file}: template parameters [${declared}] differ from the generator's [${expected}]`);
+  return substitute(raw, { P: prefix }, file);
+}
+
+export function leafText(prefix: string, leaf: Leaf): string {
+  return templateText(prefix, leaf.file, leaf.params);
+}
+
+/** A module registry: signatures by name (leaf instances register theirs on first use). */
+export class Registry {
+  readonly sigs: Record<string, Signature> = {};
+  constructor(readonly prefix: string) {}
+  leaf(leaf: Leaf, params: Record<string, number>): Signature {
+    const sig = leafSig(this.prefix, leaf, params);
+    // parameterised leaves share one module name; record the port list of this parameterisation
+    this.sigs[sig.name] = sig;
+    return sig;
+  }
+  add(m: Module): Signature {
+    this.sigs[m.name] = m;
+    return m;
+  }
+}
+
+/** `input` delayed by `depth` register stages (a DELAY leaf instance), or `input` itself for depth 0. */
+export function delayed(m: ModuleBuilder, reg: Registry, name: string, clk: Expr, rst: Expr, input: Expr, depth: number, doc?: string): Expr {
+  if (depth === 0) return input;
+  const out = m.wire(name, input.width, doc);
+  m.inst(reg.leaf(DELAY, { W: input.width, D: depth }), `u_${name}`, { W: input.width, D: depth }, { clk, rst, in_d: input, out_d: out });
+  return out;
 }
