@@ -1,0 +1,349 @@
+/**
+ * The hardware benchmark runs behind `npm run bench:hw` (gen/cli-bench.ts):
+ *
+ *   runBench: the TR array, the bit-parallel (bp) and the bit-serial (bs) baseline of the SAME config, each in
+ *             the bench wrapper (gen/bench.ts), synthesized one after the other for one board; then the table of
+ *             gen/bench-metrics.ts (LCs, Fmax, cycles per dot product, MACs/s, MACs/s per LC, ratios).
+ *   runFit:   the largest TR array that fits a board, with the usable board top (gen/board.ts buildBoard: UART,
+ *             RAMs; what a user flashes) or the bare core in the bench wrapper; a binary search over a ladder
+ *             of R×C shapes (fit is monotone in R·C along the ladder), so only a few synthesis runs.
+ *
+ * The synthesizer is a parameter (default gen/toolchain/flow.ts synthesize) so the orchestration is testable
+ * without the tools.
+ */
+import { getBoard } from '../constraints/boards.ts';
+import { buildBaseline } from './baselines.ts';
+import { buildBenchWrapper } from './bench.ts';
+import { BOARDS, buildBoard } from './board.ts';
+import { UserError } from './cli-util.ts';
+import { type TrConfig, resolveConfig } from './config.ts';
+import { GENERATOR_VERSION, buildDesign } from './design.ts';
+import {
+  type BenchRow, type Budget, type FitResult, type SynthNumbers, type TrCycles, baselineTileCycles, benchTable, fitTable,
+  largestFit, rowMetrics, si, trTileCycles, withRatios,
+} from './bench-metrics.ts';
+import type { SynthOptions, SynthReport } from './toolchain/flow.ts';
+import { ToolError } from './toolchain/run.ts';
+
+export type BoardId = keyof typeof BOARDS;
+export const BOARD_IDS = Object.keys(BOARDS) as BoardId[];
+
+export type SynthFn = (opts: SynthOptions) => Promise<{ report: SynthReport }>;
+
+/**
+ * Default benchmark configs per board: 8-bit weights and data, groups up to 8, dot products up to 784 long
+ * (maxK = 784), a 16-bit output multiplier; R×C is the largest ladder shape at which the TR array (the biggest
+ * of the three) fits the device as a bare core in the bench wrapper: measured, 4×4 needs 9849 LCs (HX8K: 7680).
+ */
+export const BENCH_CONFIGS: Record<BoardId, Record<string, unknown>> = {
+  icebreaker: { name: 'bup5k', rows: 2, cols: 2, wBits: 8, xBits: 8, groupMax: 8, lanes: 4, maxK: 784, outMulBits: 16 },
+  hx8k: { name: 'bhx8k', rows: 2, cols: 4, wBits: 8, xBits: 8, groupMax: 8, lanes: 4, maxK: 784, outMulBits: 16 },
+};
+
+export function benchConfig(board: BoardId): TrConfig {
+  return resolveConfig(BENCH_CONFIGS[board], `bench config for ${board}`);
+}
+
+export function checkBoard(board: unknown): BoardId {
+  if (typeof board !== 'string' || !(BOARD_IDS as string[]).includes(board)) {
+    throw new UserError(`--board: ${board === undefined ? 'missing' : `unknown board '${String(board)}'`} (known: ${BOARD_IDS.join(', ')})`);
+  }
+  return board as BoardId;
+}
+
+export function synthNumbers(r: SynthReport): SynthNumbers {
+  if (r.fmaxMHz === null) throw new Error(`internal: no Fmax for ${r.top}`);
+  const u = r.utilization;
+  return { lc: u.lc.used, lcAvailable: u.lc.available, ff: u.ff, dsp: u.dsp.used, bram: u.bram.used, fmaxMHz: r.fmaxMHz };
+}
+
+/** One line describing a synthesis failure (a ToolError's summary; "does not fit" for placement failures). */
+export function failureReason(e: unknown): string {
+  if (e instanceof ToolError) return `${e.tool}: ${e.summary || e.status}`;
+  if (e instanceof Error) return e.message.split('\n')[0] as string;
+  return String(e);
+}
+
+function progressLogger(log: (s: string) => void, what: string): SynthOptions['onProgress'] {
+  const t0 = performance.now();
+  return (stage, line) => {
+    if (line === undefined) log(`  ${what}: ${stage} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark
+
+export interface BenchOptions {
+  board: BoardId;
+  cfg: TrConfig;
+  budget: Budget;
+  /** dot-product length K */
+  K: number;
+  seed: number;
+  /** clock constraint for nextpnr (default: the board's oscillator) */
+  freqMHz?: number;
+  /** map bp multipliers to DSPs on the UP5K (default false: every design in logic cells only) */
+  bpDsp?: boolean;
+  log?: (s: string) => void;
+  synth?: SynthFn;
+}
+
+export interface DesignResult {
+  design: 'tr' | 'bp' | 'bs';
+  top: string;
+  synth: SynthNumbers | null;
+  /** why synthesis failed (e.g. does not fit), when it did */
+  failure?: string;
+  report?: SynthReport;
+  seconds: number;
+}
+
+export interface BenchResult {
+  format: 'trgen-bench';
+  version: 1;
+  generator: string;
+  board: BoardId;
+  part: string;
+  config: TrConfig;
+  K: number;
+  budget: Budget;
+  seed: number;
+  freqConstraintMHz: number;
+  dsp: { tr: boolean; bp: boolean; bs: boolean };
+  trCycles: { conventional: TrCycles; tr: TrCycles };
+  designs: DesignResult[];
+  rows: BenchRow[];
+  /** designs that failed synthesis (no row) */
+  missing: { design: string; reason: string }[];
+  definitions: string[];
+  notes: string[];
+}
+
+export const DEFINITIONS = [
+  'tile: one pass of the array over R data vectors × C output channels, i.e. R·C dot products of length K.',
+  'cycles / tile: steady state, the cycles between the ends of two consecutive tiles of a long back-to-back run with every input stream valid. ' +
+    'TR: sim/driver.ts schedule() on buildStreams() of a real job of 4 tiles (marginal cost of a tile; all tiles after the first cost the same). ' +
+    'bp / bs: max(K·s, R) with s = 1 (bp) or b_w (bs) (gen/baselines.ts baselineTileSchedule). Both models are checked cycle-exactly against the RTL in test/medium.',
+  'cycles / dot product = cycles / tile ÷ (R·C).',
+  'MACs/s = R·C·K ÷ (cycles / tile ÷ Fmax); MACs/s per LC = MACs/s ÷ logic cells used (core + bench wrapper).',
+  'Fmax: nextpnr-ice40 timing report of the placed and routed design (one seed).',
+];
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const log = o.log ?? (() => undefined);
+  const synth: SynthFn = o.synth ?? (async (opts) => (await import('./toolchain/flow.ts')).synthesize(opts));
+  const { cfg, K, budget } = o;
+  const board = getBoard(o.board);
+  const target = BOARDS[o.board];
+  if (K > cfg.maxK) throw new UserError(`dot-product length ${K} exceeds the config's maxK ${cfg.maxK} (a tile covers the whole dot product); use a config with maxK >= ${K} or a smaller --len`);
+  const hasDsp = board.resources.dsp > 0;
+  if (o.bpDsp && !hasDsp) throw new UserError(`--bp-dsp: board '${o.board}' has no DSP blocks`);
+  // cycle counts first: they are cheap and catch a bad budget before minutes of synthesis
+  const G = cfg.groupMax;
+  const trCycles = {
+    conventional: trTileCycles(cfg, { mode: 'conventional', g: G, k: 1, d: 1 }, K),
+    tr: trTileCycles(cfg, { mode: 'tr', ...budget }, K),
+  };
+  const dsp = { tr: false, bp: !!o.bpDsp, bs: false };
+
+  const design = buildDesign(cfg);
+  const jobs: { design: 'tr' | 'bp' | 'bs'; top: string; files: Record<string, string> }[] = [];
+  const trW = buildBenchWrapper(cfg.name, { name: design.top, ports: design.params.ports }, design.files, target.ledWidth);
+  jobs.push({ design: 'tr', top: trW.top, files: trW.files });
+  for (const kind of ['bp', 'bs'] as const) {
+    const b = buildBaseline(cfg, kind);
+    const w = buildBenchWrapper(`${cfg.name}_${kind}`, b.signature, b.files, target.ledWidth);
+    jobs.push({ design: kind, top: w.top, files: w.files });
+  }
+
+  const designs: DesignResult[] = [];
+  for (const [i, j] of jobs.entries()) {
+    log(`[${i + 1}/${jobs.length}] ${j.design}: synthesizing ${j.top} for ${o.board}`);
+    const t0 = performance.now();
+    try {
+      const r = await synth({
+        files: j.files, top: j.top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}),
+        ...(hasDsp ? { dsp: dsp[j.design] } : {}), onProgress: progressLogger(log, j.design),
+      });
+      const s = synthNumbers(r.report);
+      const seconds = Math.round((performance.now() - t0) / 1000);
+      log(`  ${j.design}: ${s.lc}/${s.lcAvailable} LC, ${s.ff} FF, ${s.dsp} DSP, Fmax ${s.fmaxMHz.toFixed(1)} MHz (${seconds} s)`);
+      designs.push({ design: j.design, top: j.top, synth: s, report: r.report, seconds });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      const failure = failureReason(e);
+      log(`  ${j.design}: FAILED: ${failure}`);
+      designs.push({ design: j.design, top: j.top, synth: null, failure, seconds: Math.round((performance.now() - t0) / 1000) });
+    }
+  }
+
+  const get = (d: 'tr' | 'bp' | 'bs'): DesignResult => designs.find((x) => x.design === d) as DesignResult;
+  const specs: { kind: BenchRow['kind']; design: 'tr' | 'bp' | 'bs'; label: string; tileCycles: number }[] = [
+    { kind: 'bp', design: 'bp', label: `bp: bit-parallel MAC array${dsp.bp ? ' (DSP multipliers)' : ''}`, tileCycles: baselineTileCycles(cfg, 'bp', K) },
+    { kind: 'bs', design: 'bs', label: `bs: bit-serial array (${cfg.wBits} cycles/MAC)`, tileCycles: baselineTileCycles(cfg, 'bs', K) },
+    { kind: 'tr-conv', design: 'tr', label: `TR array, conventional mode (g=${G}, all terms)`, tileCycles: trCycles.conventional.tileCycles },
+    { kind: 'tr', design: 'tr', label: `TR array, TR mode g=${budget.g} k=${budget.k} d=${budget.d}`, tileCycles: trCycles.tr.tileCycles },
+  ];
+  const partial = specs.flatMap((sp) => {
+    const s = get(sp.design).synth;
+    return s ? [{ ...sp, synth: s, ...rowMetrics(cfg, K, sp.tileCycles, s) }] : [];
+  });
+  const missing = designs.filter((d) => !d.synth).map((d) => ({ design: d.design, reason: d.failure ?? '' }));
+  const rows = withRatios(partial);
+  return {
+    format: 'trgen-bench', version: 1, generator: GENERATOR_VERSION, board: o.board, part: board.part, config: cfg, K, budget,
+    seed: o.seed, freqConstraintMHz: o.freqMHz ?? board.clockMHz, dsp, trCycles, designs, rows, missing,
+    definitions: DEFINITIONS, notes: benchNotes(cfg, K, budget, rows, trCycles),
+  };
+}
+
+function benchNotes(cfg: TrConfig, K: number, b: Budget, rows: readonly BenchRow[], c: BenchResult['trCycles']): string[] {
+  const notes = [
+    `TR mode computes an approximate dot product: each group of ${b.g} weights keeps its ${b.k} largest HESE terms and each data value its ${b.d} most significant terms, so a TR "MAC" is not an exact multiply-accumulate (accuracy is a workload question, see the MNIST results).`,
+    `The TR core includes its requantizing output stage (bias, ${cfg.outMulBits ? `${cfg.outMulBits}-bit multiplier` : 'shift only'}, clamp) and the read-out; the baselines output raw accumulators. ` +
+      'Every design is wrapped in the same bench wrapper (LFSR inputs, parity-folded outputs; a few dozen LCs).',
+    `TR cycles at the budget: ${Math.ceil(K / b.g)} groups × max(k·d, ⌈g/L⌉+1) = ${c.tr.tileCycles} cycles/tile (first tile after reset: ${c.tr.firstTileCycles}); conventional mode: ${c.conventional.tileCycles} (g·T_w·T_x cycles per group of g).`,
+  ];
+  const tr = rows.find((r) => r.kind === 'tr');
+  const conv = rows.find((r) => r.kind === 'tr-conv');
+  if (tr && conv) notes.push(`TR mode vs conventional mode on the same hardware: ${(conv.tileCycles / tr.tileCycles).toFixed(2)}× fewer cycles per tile (${si(tr.macsPerSec)} vs ${si(conv.macsPerSec)} MACs/s).`);
+  return notes;
+}
+
+export function benchMarkdown(r: BenchResult): string {
+  const c = r.config;
+  const lines = [
+    `### ${r.board} (${r.part}): ${c.rows}×${c.cols}, ${c.wBits}-bit weights, ${c.xBits}-bit data, dot products of length K = ${r.K}`,
+    '',
+    `config: ${JSON.stringify(c)}; nextpnr seed ${r.seed}, clock constraint ${r.freqConstraintMHz} MHz; ` +
+      `DSP mapping: ${r.dsp.bp ? 'bp multipliers in DSP blocks' : 'off for every design (all logic in LCs)'}.`,
+    '',
+    benchTable(r.rows).trimEnd(),
+  ];
+  if (r.missing.length) {
+    lines.push('', ...r.missing.map((m) => `- **${m.design} did not synthesize**: ${m.reason}`));
+  }
+  lines.push('', 'Definitions:', '', ...r.definitions.map((d) => `- ${d}`), '', 'Notes:', '', ...r.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+export function benchFiles(r: BenchResult): Record<string, string> {
+  const files: Record<string, string> = {
+    'bench.json': JSON.stringify(r, null, 2) + '\n',
+    'bench.md': benchMarkdown(r),
+  };
+  return files;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fit search
+
+export const DEFAULT_LADDER = ['1x1', '1x2', '2x2', '2x4', '4x4', '4x8', '8x8'];
+
+export interface FitOptions {
+  board: BoardId;
+  /** base config; rows/cols are replaced by each shape (the name gets an _RxC suffix) */
+  cfg: TrConfig;
+  shapes: { rows: number; cols: number }[];
+  /** usable board top (buildBoard, default) or the bare core in the bench wrapper */
+  target: 'board' | 'bare';
+  seed: number;
+  freqMHz?: number;
+  log?: (s: string) => void;
+  synth?: SynthFn;
+}
+
+export interface FitRun {
+  format: 'trgen-fit';
+  version: 1;
+  board: BoardId;
+  part: string;
+  target: 'board' | 'bare';
+  baseConfig: TrConfig;
+  seed: number;
+  /** the rungs tried, in ladder order */
+  results: FitResult[];
+  largest: FitResult | null;
+  /** the ladder; rungs not tried are implied by monotonicity (above a failure / below a success) */
+  ladder: string[];
+}
+
+/** Files and top of one shape, for the chosen target. */
+export function fitDesign(cfg: TrConfig, board: BoardId, target: 'board' | 'bare'): { files: Record<string, string>; top: string } {
+  if (target === 'board') {
+    const b = buildBoard(cfg, BOARDS[board]);
+    return { files: b.files, top: b.top };
+  }
+  const d = buildDesign(cfg);
+  return buildBenchWrapper(cfg.name, { name: d.top, ports: d.params.ports }, d.files, BOARDS[board].ledWidth);
+}
+
+/**
+ * Binary search for the largest fitting rung of the (ascending) ladder: try the middle rung; on success the
+ * rungs below fit too, on failure the rungs above do not. ⌈log2(n+1)⌉ synthesis runs for n rungs.
+ */
+export async function runFit(o: FitOptions): Promise<FitRun> {
+  const log = o.log ?? (() => undefined);
+  const synth: SynthFn = o.synth ?? (async (opts) => (await import('./toolchain/flow.ts')).synthesize(opts));
+  const board = getBoard(o.board);
+  const shapes = [...o.shapes].sort((a, b) => a.rows * a.cols - b.rows * b.cols);
+  if (shapes.length === 0) throw new UserError('--shapes: no shapes given');
+  // every rung's config is validated before the first (minutes-long) synthesis run
+  const cfgs = shapes.map((sh) => {
+    const shape = `${sh.rows}x${sh.cols}`;
+    return resolveConfig({ ...o.cfg, rows: sh.rows, cols: sh.cols, name: `${o.cfg.name}_${shape}`.slice(0, 24) }, `config for shape ${shape}`);
+  });
+  const results: FitResult[] = [];
+  let lo = 0; // every rung below lo fits
+  let hi = shapes.length - 1; // every rung above hi does not fit
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const sh = shapes[mid] as { rows: number; cols: number };
+    const shape = `${sh.rows}x${sh.cols}`;
+    const cfg = cfgs[mid] as TrConfig;
+    log(`fit ${shape} (${o.target === 'board' ? 'board top' : 'bare core'}) on ${o.board}`);
+    const t0 = performance.now();
+    let res: FitResult;
+    try {
+      const { files, top } = fitDesign(cfg, o.board, o.target);
+      const r = await synth({ files, top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), onProgress: progressLogger(log, shape) });
+      res = { shape, rows: sh.rows, cols: sh.cols, fits: true, synth: synthNumbers(r.report), seconds: Math.round((performance.now() - t0) / 1000) };
+      log(`  ${shape}: fits, ${res.synth?.lc}/${res.synth?.lcAvailable} LC, ${res.synth?.bram} BRAM, Fmax ${res.synth?.fmaxMHz.toFixed(1)} MHz (${res.seconds} s)`);
+      lo = mid + 1;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      res = { shape, rows: sh.rows, cols: sh.cols, fits: false, reason: failureReason(e), seconds: Math.round((performance.now() - t0) / 1000) };
+      log(`  ${shape}: does not fit: ${res.reason} (${res.seconds} s)`);
+      hi = mid - 1;
+    }
+    results.push(res);
+  }
+  const order = (r: FitResult): number => shapes.findIndex((s) => s.rows === r.rows && s.cols === r.cols);
+  results.sort((a, b) => order(a) - order(b));
+  return {
+    format: 'trgen-fit', version: 1, board: o.board, part: board.part, target: o.target, baseConfig: o.cfg, seed: o.seed,
+    results, largest: largestFit(results) ?? null, ladder: shapes.map((s) => `${s.rows}x${s.cols}`),
+  };
+}
+
+export function fitMarkdown(f: FitRun): string {
+  const { rows: _r, cols: _c, name: _n, ...rest } = f.baseConfig;
+  const best = f.largest;
+  return [
+    `### Largest TR array on ${f.board} (${f.part}), ${f.target === 'board' ? 'usable board top (UART + RAMs, gen/board.ts)' : 'bare core in the bench wrapper'}`,
+    '',
+    `base config (rows/cols from the ladder): ${JSON.stringify(rest)}; nextpnr seed ${f.seed}.`,
+    `ladder ${f.ladder.join(', ')} (binary search: a rung below a fitting one fits, a rung above a failing one does not; untried rungs are not listed).`,
+    '',
+    fitTable(f.results).trimEnd(),
+    '',
+    best ? `**Largest fitting: ${best.shape}** (${best.synth?.lc}/${best.synth?.lcAvailable} LC, Fmax ${best.synth?.fmaxMHz.toFixed(1)} MHz).` : '**No rung of the ladder fits.**',
+    '',
+  ].join('\n');
+}
+
+export function fitFiles(f: FitRun): Record<string, string> {
+  const stem = f.target === 'board' ? 'fit' : 'fit-bare';
+  return { [`${stem}.json`]: JSON.stringify(f, null, 2) + '\n', [`${stem}.md`]: fitMarkdown(f) };
+}

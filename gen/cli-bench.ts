@@ -1,0 +1,123 @@
+/**
+ * npm run bench:hw -- --board icebreaker|hx8k [--config FILE | --preset NAME] [--out DIR] [--len K]
+ *                     [--g G --k K --d D] [--seed N] [--freq MHz] [--bp-dsp]
+ * npm run bench:hw -- --board B --fit [--bare] [--config FILE | --preset NAME] [--shapes 1x1,1x2,...] [--out DIR]
+ *
+ * Benchmark: synthesizes the TR array and the bit-parallel / bit-serial baselines of the same config for one
+ * board (sequentially) and writes bench.json + bench.md (gen/bench-run.ts, gen/bench-metrics.ts).
+ * --fit: binary search for the largest TR array (R×C ladder) that fits the board; writes fit.json + fit.md
+ * (fit-bare.* with --bare). Progress goes to stderr, the table to stdout; outputs are written atomically.
+ */
+import { join } from 'node:path';
+import { UserError, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
+import { configFromArgs } from './cli.ts';
+import { PRESETS, type TrConfig, derive, resolveConfig } from './config.ts';
+import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from './bench-metrics.ts';
+import { BOARD_IDS, DEFAULT_LADDER, benchConfig, benchFiles, benchMarkdown, checkBoard, fitFiles, fitMarkdown, runBench, runFit } from './bench-run.ts';
+
+const USAGE =
+  `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--bp-dsp]\n` +
+  `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--out DIR]`;
+
+export const SPEC = {
+  board: { type: 'string', help: `target board (${BOARD_IDS.join(', ')})` },
+  config: { type: 'string', help: 'design config (JSON); default: the board\'s bench config' },
+  preset: { type: 'string', help: `named preset (${Object.keys(PRESETS).join(', ')})` },
+  out: { type: 'string', help: 'output directory (default: out/bench/<board>)' },
+  len: { type: 'string', help: `dot-product length K (default ${DEFAULT_DOT_LEN}; at most the config's maxK)` },
+  g: { type: 'string', help: 'TR-mode group size (default: min(16, groupMax))' },
+  k: { type: 'string', help: 'TR-mode weight terms per group (default: g/2, the MNIST run\'s 8 per 16)' },
+  d: { type: 'string', help: 'TR-mode data terms per value (default 3)' },
+  seed: { type: 'string', help: 'nextpnr placement seed', default: '1' },
+  freq: { type: 'string', help: 'nextpnr clock constraint in MHz (default: the board clock, 12)' },
+  'bp-dsp': { type: 'boolean', help: 'UP5K only: map the bp multipliers to DSP blocks (default: all designs in logic cells)' },
+  fit: { type: 'boolean', help: 'find the largest TR array that fits the board (binary search over --shapes)' },
+  bare: { type: 'boolean', help: 'with --fit: the bare core in the bench wrapper instead of the usable board top' },
+  shapes: { type: 'string', help: `with --fit: the R×C ladder (default ${DEFAULT_LADDER.join(',')})` },
+} as const;
+
+/** A positive integer flag (UserError naming the flag otherwise). */
+export function intFlag(args: Record<string, string | boolean | undefined>, name: string, lo: number, hi: number): number | undefined {
+  const v = args[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) {
+    throw new UserError(`--${name}: expected an integer ${lo}..${hi}, got '${String(v)}'`);
+  }
+  return Number(v);
+}
+
+export function numFlag(args: Record<string, string | boolean | undefined>, name: string, lo: number, hi: number): number | undefined {
+  const v = args[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isFinite(n) || n < lo || n > hi) throw new UserError(`--${name}: expected a number ${lo}..${hi}, got '${String(v)}'`);
+  return n;
+}
+
+/** The budget from --g/--k/--d over the defaults (k defaults to g/2 of the chosen g). */
+export function budgetFromArgs(cfg: TrConfig, args: Record<string, string | boolean | undefined>): Budget {
+  const d = derive(cfg);
+  const def = defaultBudget(cfg);
+  const g = intFlag(args, 'g', 1, 1024) ?? def.g;
+  const b: Budget = { g, k: intFlag(args, 'k', 1, 1 << 16) ?? Math.max(1, Math.min(Math.floor(g / 2), g * d.TW)), d: intFlag(args, 'd', 1, 64) ?? def.d };
+  checkBudget(cfg, b);
+  return b;
+}
+
+export interface BenchCommand {
+  mode: 'bench' | 'fit';
+  board: ReturnType<typeof checkBoard>;
+  cfg: TrConfig;
+  out: string;
+  seed: number;
+  freqMHz?: number;
+  K: number;
+  budget: Budget;
+  bpDsp: boolean;
+  bare: boolean;
+  shapes: { rows: number; cols: number }[];
+}
+
+/** Parse and validate everything before any synthesis run. */
+export function parseBenchArgs(argv: readonly string[]): BenchCommand {
+  const args = parseArgs(argv, SPEC, USAGE);
+  const board = checkBoard(args['board']);
+  const fit = args['fit'] === true;
+  if (!fit) for (const f of ['bare', 'shapes'] as const) if (args[f] !== undefined) throw new UserError(`--${f} only goes with --fit`);
+  if (fit) for (const f of ['g', 'k', 'd', 'len', 'bp-dsp'] as const) if (args[f] !== undefined) throw new UserError(`--${f} does not apply to --fit`);
+  let cfg: TrConfig;
+  if (args['config'] !== undefined || args['preset'] !== undefined) cfg = configFromArgs(args);
+  else if (fit) cfg = resolveConfig({ ...benchConfig(board), ...FIT_KNOBS, name: `fit${board === 'icebreaker' ? 'up5k' : board}` }, 'fit config');
+  else cfg = benchConfig(board);
+  const seed = intFlag(args, 'seed', 0, 2 ** 31 - 1) as number;
+  const freqMHz = numFlag(args, 'freq', 1, 1000);
+  const K = intFlag(args, 'len', 1, 1 << 20) ?? DEFAULT_DOT_LEN;
+  if (!fit && K > cfg.maxK) throw new UserError(`--len: dot-product length ${K} exceeds the config's maxK ${cfg.maxK} (a tile covers the whole dot product); use a config with maxK >= ${K} or a smaller --len`);
+  const budget = fit ? defaultBudget(cfg) : budgetFromArgs(cfg, args);
+  const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);
+  return {
+    mode: fit ? 'fit' : 'bench', board, cfg, out: typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), seed,
+    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, bare: args['bare'] === true, shapes,
+  };
+}
+
+/**
+ * Area knobs of the default fit config (on top of the board's bench config): a shift-only output stage
+ * (no multiplier), 16-bit biases, 2 load lanes. Stated in fit.md.
+ */
+export const FIT_KNOBS = { outMulBits: 0, biasBits: 16, lanes: 2 } as const;
+
+if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
+  const c = parseBenchArgs(process.argv.slice(2));
+  const log = (s: string): void => void process.stderr.write(s + '\n');
+  if (c.mode === 'fit') {
+    const f = await runFit({ board: c.board, cfg: c.cfg, shapes: c.shapes, target: c.bare ? 'bare' : 'board', seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), log });
+    const written = writeFilesAtomic(c.out, fitFiles(f));
+    process.stdout.write(fitMarkdown(f) + `\nwrote ${written.join(', ')}\n`);
+    return;
+  }
+  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, log });
+  const written = writeFilesAtomic(c.out, benchFiles(r));
+  process.stdout.write(benchMarkdown(r) + `\nwrote ${written.join(', ')}\n`);
+  if (r.missing.length) process.exitCode = 1;
+});
