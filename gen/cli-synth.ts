@@ -55,7 +55,7 @@ class Progress {
     }
     const t = line.trim();
     if (this.verbose) process.stderr.write(`  ${stage}| ${line}\n`);
-    if (t !== '' && !/^Info:\s+(\[\s*-?\d+,|legend|\+ represents)/.test(t)) this.last = t;
+    if (t !== '' && !/^(Info:\s+(\[\s*-?\d+,|legend|\+ represents)|<suppressed)/.test(t)) this.last = t;
   };
 
   private heartbeat(): void {
