@@ -49,6 +49,8 @@ export const PRESETS: Record<string, Partial<TrConfig>> = {
   small: { name: 'trsmall', rows: 2, cols: 4, wBits: 8, xBits: 8, groupMax: 8, lanes: 4, maxK: 256, outMulBits: 12 },
   wide: { name: 'trwide', rows: 3, cols: 5, wBits: 6, xBits: 5, groupMax: 6, lanes: 4, maxK: 300, outMulBits: 0 },
   mnist: { name: 'trmnist', rows: 4, cols: 8, wBits: 8, xBits: 8, groupMax: 16, lanes: 16, maxK: 1024, outMulBits: 16 },
+  /** 8-bit board preset: the board top (gen/board.ts) fits and meets 12 MHz on both the iCEBreaker (UP5K) and the HX8K */
+  ice: { name: 'trice', rows: 1, cols: 2, wBits: 8, xBits: 8, groupMax: 8, lanes: 4, maxK: 1024, outMulBits: 16 },
 };
 
 interface FieldRule {
