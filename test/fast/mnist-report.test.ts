@@ -71,6 +71,7 @@ describe('svg', () => {
     expect(a).toContain('acc &lt;vs&gt; cost &amp; more');
     expect((a.match(/<title>/g) ?? []).length).toBe(4); // one per point
     expect(a).toContain('low 50'); // below-range label
+    expect(a).toContain('fill="none" stroke="#f00"'); // below-range marker
     expect(a).toContain('>A</text>');
     expect(a).toContain('>B</text>');
     expect(a).toContain('stroke-dasharray'); // float line
@@ -242,6 +243,7 @@ describe('report', () => {
     const svg = renderResultsSvg(r);
     expect(checkXml(svg).root).toBe('svg');
     expect(svg).toContain('TR mixed per-layer k');
+    expect(svg).toContain('k 6/9/16');
     expect(svg).toContain('float 97.30 %');
     expect(renderResultsSvg(r)).toBe(svg);
   });

@@ -112,11 +112,13 @@ class Steps {
   next(label: string): void {
     this.i++;
     const el = (performance.now() - this.t0) / 1000;
-    const eta = this.i > 1 ? ` ETA ${Math.max(0, ((el / (this.i - 1)) * (this.n - this.i + 1))).toFixed(0)} s` : '';
+    const eta = this.i > 1 ? ` ETA ${Math.max(0, (el / (this.i - 1)) * (this.n - this.i + 1)).toFixed(0)} s` : '';
     this.p.status(`${this.what} ${this.i}/${this.n}: ${label}${eta}`, false);
   }
   done(p: Point): void {
-    this.p.line(`  ${this.what} ${this.i}/${this.n} ${p.label}: acc ${(100 * p.accuracy).toFixed(2)} %, ${kfmt(p.cost.termPairs)} term pairs/sample`);
+    const el = (performance.now() - this.t0) / 1000;
+    const eta = this.i < this.n ? `, ETA ${((el / this.i) * (this.n - this.i)).toFixed(0)} s` : '';
+    this.p.line(`  ${this.what} ${this.i}/${this.n} ${p.label}: acc ${(100 * p.accuracy).toFixed(2)} %, ${kfmt(p.cost.termPairs)} term pairs/sample${eta}`);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * results.json shape of `npm run mnist`, and its Markdown table and SVG plot (pure functions of the results).
  */
+import { maxTerms } from '../../sim/model/terms.ts';
 import type { LayerTerms } from './qmlp.ts';
 import { type Match, type Point, termsLabel } from './sweep.ts';
 import { type PlotSeries, renderPlot } from './svg.ts';
@@ -129,6 +130,9 @@ export function renderMarkdown(r: Results): string {
   L.push('');
   L.push(`### TR on the w${s.quant.trWBits}/x${s.quant.xBits} net: g = ${s.tr.g}, k = ${s.tr.ks.join(', ')}, data cap d = ${s.tr.ds.join(', ')}`);
   L.push('');
+  L.push(`Weights: k HESE terms per group of ${s.tr.g} (offline); data: the d most significant HESE terms of each value (d = ${maxTerms(s.quant.xBits, 'hese')} keeps every term of a ${s.quant.xBits}-bit value). ` +
+    `One test digit is ${(100 / s.data.test).toFixed(2)} pp.`);
+  L.push('');
   const headT = ['point', 'bits', 'test acc', 'term pairs', 'budget pairs', 'ACE', 'ACE_eff', 'per layer'];
   L.push(mdTable(headT, r.tr.map((p) => pointRow(p, false))));
   L.push('');
@@ -208,7 +212,7 @@ export function renderMarkdown(r: Results): string {
     L.push('Skipped (--hw-images 0).');
   } else {
     const h = r.hardware;
-    L.push(`${h.images} test digits on ${h.config}; every layer runs on the array, chained through the hardware; every output compared with the golden model and inferQ.`);
+    L.push(`${h.images} test digits (evenly spaced over the class-major test list) on ${h.config}; every layer runs on the array, chained through the hardware; every output compared with the golden model and inferQ.`);
     L.push('');
     L.push(
       mdTable(
@@ -246,7 +250,8 @@ export function renderResultsSvg(r: Results): string {
     });
   });
   const mixed = r.mixed.targets.map((t) => t.test.found).filter((p): p is Point => p !== null);
-  if (mixed.length) series.push({ name: 'TR mixed per-layer k', color: '#000000', marker: 'star', line: false, points: pts(mixed, (p) => termsLabel(p.terms).replace(/g\d+\//g, '')) });
+  const ksOf = (p: Point): string => `k ${p.terms.map((t) => (t.mode === 'tr' ? t.k : 'exact')).join('/')}`;
+  if (mixed.length) series.push({ name: 'TR mixed per-layer k', color: '#000000', marker: 'star', line: false, points: pts(mixed, ksOf) });
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
   const floatY = 100 * r.float.accuracy;
   const yMax = Math.max(floatY, ...ys) + 0.3;

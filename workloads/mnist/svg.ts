@@ -1,7 +1,8 @@
 /**
  * A small hand-written SVG scatter/line plot (no dependencies, deterministic output): log-scale x axis with
  * decade and 2/5 ticks, linear y axis with "nice" ticks, series with markers and optional connecting lines,
- * horizontal reference lines, legend. Points below the y range are drawn as open triangles on the bottom edge.
+ * horizontal reference lines, legend. Points below the y range are drawn as open triangles on the bottom edge
+ * (labelled with their label and value if they have a label).
  */
 
 export type Marker = 'circle' | 'square' | 'diamond' | 'triangle' | 'star';
@@ -161,7 +162,7 @@ export function renderPlot(o: PlotOptions): string {
         const x = X(p.x);
         const y = m.t + ph - 6;
         out.push(`<g><polygon points="${f(x - 5)},${f(y - 4)} ${f(x + 5)},${f(y - 4)} ${f(x)},${f(y + 4)}" fill="none" stroke="${s.color}"/>${title}</g>`);
-        out.push(`<text x="${f(x + 7)}" y="${f(y)}" font-size="10" fill="${s.color}">${esc(`${p.label ?? ''} ${f(p.y)}`.trim())}</text>`);
+        if (p.label) out.push(`<text x="${f(x + 7)}" y="${f(y)}" font-size="10" fill="${s.color}">${esc(`${p.label} ${f(p.y)}`)}</text>`);
       } else {
         out.push(`<g>${marker(s.marker, X(p.x), Y(Math.min(p.y, y1)), s.color)}${title}</g>`);
         if (p.label) out.push(`<text x="${f(X(p.x) + 7)}" y="${f(Y(Math.min(p.y, y1)) - 6)}" font-size="10" fill="${s.color}">${esc(p.label)}</text>`);
