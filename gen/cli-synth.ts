@@ -12,8 +12,9 @@
  * option / config / board, the design does not fit or has too many I/O, any tool failure; nothing is written),
  * 1 internal error.
  */
+import { existsSync, statSync } from 'node:fs';
 import { configFromArgs } from './cli.ts';
-import { parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
+import { UserError, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
 import { type Stage, synthesize } from './toolchain/flow.ts';
 import { SYNTH_ARGS, USAGE, commandLine, defaultOutDir, outputFiles, summaryLine, synthOptions, synthTarget } from './synth-job.ts';
 
@@ -83,6 +84,8 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
   const cfg = configFromArgs(args);
   const target = synthTarget(cfg, opts.board, opts.target);
   const out = opts.out ?? defaultOutDir(cfg, opts.board, opts.target);
+  // fail before the (minutes-long) tool run if the output cannot be a directory
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--out: ${out} exists and is not a directory`);
   const b = opts.board;
   const progress = new Progress(opts.verbose, process.stderr.isTTY ? 10 : 30);
   progress.say(
@@ -105,7 +108,11 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
     progress.stop();
   }
   const { files, report } = outputFiles(target, r, commandLine(argv));
-  writeFilesAtomic(out, files);
+  try {
+    writeFilesAtomic(out, files);
+  } catch (e) {
+    throw new UserError(`cannot write the results to ${out}/: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   process.stdout.write(
     `trgen synth: ${report.top} on ${b.id}: ${summaryLine(report)}\n` +
       `wrote ${Object.keys(files).length} files to ${out}/ (report.md, report.json, logs/, src/)\n` +

@@ -1,5 +1,5 @@
 // Slow tier: `npm run synth` end to end with the real YoWASP tools, as a user runs it.
-// Budget on a 2-core CI machine: the tiny board top ≈ 1 min, the oversized design ≈ 1 min (yosys, then nextpnr
+// Budget on a 2-core CI machine: the tiny board top ≈ 1 min per board, the oversized design ≈ 40 s (yosys, then nextpnr
 // gives up at packing), the argument errors < 5 s each.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,27 @@ describe('npm run synth', () => {
   );
 
   it(
+    'tiny preset, HX8K board top at an unreachable 200 MHz with --require-timing: everything written, WARNING, exit 3',
+    () => {
+      const out = join(tmp, 'tiny-hx8k');
+      const r = synth(['--preset', 'tiny', '--board', 'hx8k', '--freq', '200', '--seed', '3', '--require-timing', '--out', out]);
+      console.log(r.stdout.trim());
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/WARNING: timing not met \(clk\S*: \d+(\.\d+)? MHz < 200 MHz\)/);
+      const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      expect([rep.board, rep.device, rep.seed, rep.freqConstraintMHz, rep.timingMet, rep.dspMapping]).toEqual(['hx8k', 'hx8k', 3, 200, false, false]);
+      expect(rep.fmaxMHz).toBeGreaterThan(12);
+      expect(rep.fmaxMHz).toBeLessThan(200);
+      expect(rep.utilization.lc.available).toBe(7680);
+      expect(rep.utilization.lc.used).toBeLessThanOrEqual(7680);
+      expect(rep.utilization.io.used).toBe(11); // clk, uart_rx, uart_tx, led[7:0]
+      expect(readFileSync(join(out, 'trtiny_board.bin')).length).toBeGreaterThan(10_000);
+      expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('WARNING: timing not met');
+    },
+    SLOW,
+  );
+
+  it(
     'a design too large for the board → exit 2, a sentence naming the resource, nothing written',
     () => {
       const out = join(tmp, 'small-icebreaker');
@@ -106,4 +127,14 @@ describe('npm run synth', () => {
       nothingWritten(out);
     });
   }
+
+  it('--out naming an existing file → exit 2 before any tool runs, the file untouched', () => {
+    const out = join(tmp, 'a-file');
+    writeFileSync(out, 'keep');
+    const r = synth(['--preset', 'tiny', '--board', 'hx8k', '--out', out]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: --out: .*a-file exists and is not a directory$/m);
+    expect(r.stderr).not.toContain('synthesis (yosys');
+    expect(readFileSync(out, 'utf8')).toBe('keep');
+  });
 });
