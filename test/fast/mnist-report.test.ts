@@ -221,7 +221,7 @@ describe('report', () => {
       qt,
       qtWx: [],
       tr,
-      matched: { strict: matchedComparison(qt, tr, 0), tolerance: matchedComparison(qt, tr, 0.001) },
+      matched: { strict: matchedComparison(qt, tr, 0), tolerance: matchedComparison(qt, tr, 0.001), wx: matchedComparison(qt.slice(0, 1), tr, 0.001) },
       headline: { rule: 'r', point: tr[2]! },
       requant: { trSetting: 'g16/k12/d2', rows: [{ variant: 'float', description: 'float', mulShift: null, relError: null, conventionalAccuracy: 0.97, trAccuracy: 0.96 }] },
       mixed: {
@@ -238,6 +238,7 @@ describe('report', () => {
     expect(md).toContain('ratio HESE');
     expect(md).toMatch(/Measured range: \*\*[\d.]+–[\d.]+×\*\*/);
     expect(md).toContain('6, 9, 16 (0.375, 0.563, 1.000)');
+    expect(md).toContain('Against QT with weights and activations at the same width');
     expect(md).toContain('Skipped (--hw-images 0)');
     expect(md).not.toMatch(/NaN|undefined/);
     const svg = renderResultsSvg(r);

@@ -44,6 +44,7 @@ describe('npm run mnist -- --quick', () => {
     }
     for (const p of res.qt) expect(p.cost.termPairsBinary).toBeGreaterThanOrEqual(p.cost.termPairs);
     expect(res.matched.tolerance.length).toBe(3);
+    expect(res.matched.wx.length).toBe(1);
     expect(res.requant.rows.map((q: { variant: string }) => q.variant)).toEqual(['float', 'int16', 'int8', 'pow2']);
     expect(res.mixed.targets.length).toBe(1);
     const t = res.mixed.targets[0];

@@ -64,7 +64,8 @@ export interface Results {
   qt: Point[];
   qtWx: Point[];
   tr: Point[];
-  matched: { strict: Match[]; tolerance: Match[] };
+  /** strict and tolerant rules against QT (x = 8 bit, w 2..6); wx: tolerant rule against QT with w = x bits */
+  matched: { strict: Match[]; tolerance: Match[]; wx: Match[] };
   headline: { rule: string; point: Point };
   requant: { trSetting: string; rows: RequantRow[] };
   mixed: { targets: MixedTarget[]; evaluations: number; path: { ks: number[]; loss: number; accuracy: number; cost: number }[] };
@@ -156,6 +157,23 @@ export function renderMarkdown(r: Results): string {
     const rs = ratioSummary(ms);
     L.push('');
     L.push(`Measured range: **${rs.hese}** (QT counted with HESE terms), ${rs.binary} (QT counted with binary terms), ${rs.budget} (fixed-schedule budgets).`);
+    L.push('');
+  }
+  if (r.matched.wx.length) {
+    L.push(`Against QT with weights and activations at the same width (tolerant rule):`);
+    L.push('');
+    L.push(
+      mdTable(
+        ['QT point', 'QT acc', 'QT pairs (HESE / binary)', 'TR point', 'TR acc', 'TR pairs', 'ratio HESE', 'ratio binary'],
+        r.matched.wx.map((m) => [
+          m.qt, pct(m.qtAccuracy), `${kfmt(m.qtTermPairs)} / ${m.qtTermPairsBinary === undefined ? '—' : kfmt(m.qtTermPairsBinary)}`, m.tr ?? 'none',
+          m.trAccuracy === undefined ? '—' : pct(m.trAccuracy), m.trTermPairs === undefined ? '—' : kfmt(m.trTermPairs), x(m.ratio), x(m.ratioBinary),
+        ]),
+      ),
+    );
+    const rw = ratioSummary(r.matched.wx);
+    L.push('');
+    L.push(`Measured range: **${rw.hese}** (HESE), ${rw.binary} (binary); a ratio below 1 means that QT point needs fewer term pairs than any TR point of at least its accuracy.`);
     L.push('');
   }
   L.push(`Headline TR point (${r.headline.rule}): **${r.headline.point.label}**, ${pct(r.headline.point.accuracy)}, ${kfmt(r.headline.point.cost.termPairs)} term pairs per sample.`);
