@@ -102,8 +102,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
 }
 
 /**
- * Area knobs of the default fit config (on top of the board's bench config): a shift-only output stage
- * (no multiplier), 16-bit biases, 2 load lanes. Stated in fit.md.
+ * Area knobs of the default fit config (on top of the board's bench config, which already has them): a
+ * shift-only output stage (no multiplier), 16-bit biases, 2 load lanes. Stated in fit.md.
  */
 export const FIT_KNOBS = { outMulBits: 0, biasBits: 16, lanes: 2 } as const;
 
