@@ -61,9 +61,19 @@ export function synthNumbers(r: SynthReport): SynthNumbers {
   return { lc: u.lc.used, lcAvailable: u.lc.available, ff: u.ff, dsp: u.dsp.used, bram: u.bram.used, fmaxMHz: r.fmaxMHz };
 }
 
+/**
+ * nextpnr's placer fails with "Failed to expand region (0, 0) |_> (x, y) of N ICESTORM_LCs" when a design needs
+ * N logic cells and the whole device has fewer: say so in words (other reasons are returned unchanged).
+ */
+export function explainReason(reason: string, lcAvailable: number): string {
+  const m = /Failed to expand region .* of (\d+) ICESTORM_LCs/.exec(reason);
+  if (!m) return reason;
+  return `does not fit: needs ${m[1]} logic cells (ICESTORM_LC), the device has ${lcAvailable} (nextpnr: ${m[0]})`;
+}
+
 /** One line describing a synthesis failure (a ToolError's summary; "does not fit" for placement failures). */
-export function failureReason(e: unknown): string {
-  if (e instanceof ToolError) return `${e.tool}: ${e.summary || e.status}`;
+export function failureReason(e: unknown, lcAvailable = Infinity): string {
+  if (e instanceof ToolError) return explainReason(`${e.tool}: ${e.summary || e.status}`, lcAvailable);
   if (e instanceof Error) return e.message.split('\n')[0] as string;
   return String(e);
 }
@@ -176,7 +186,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       designs.push({ design: j.design, top: j.top, synth: s, report: r.report, seconds });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      const failure = failureReason(e);
+      const failure = failureReason(e, board.resources.lc);
       log(`  ${j.design}: FAILED: ${failure}`);
       designs.push({ design: j.design, top: j.top, synth: null, failure, seconds: Math.round((performance.now() - t0) / 1000) });
     }
@@ -317,7 +327,7 @@ export async function runFit(o: FitOptions): Promise<FitRun> {
       lo = mid + 1;
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      res = { shape, rows: sh.rows, cols: sh.cols, fits: false, reason: failureReason(e), seconds: Math.round((performance.now() - t0) / 1000) };
+      res = { shape, rows: sh.rows, cols: sh.cols, fits: false, reason: failureReason(e, board.resources.lc), seconds: Math.round((performance.now() - t0) / 1000) };
       log(`  ${shape}: does not fit: ${res.reason} (${res.seconds} s)`);
       hi = mid - 1;
     }

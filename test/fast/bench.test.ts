@@ -12,7 +12,7 @@ import {
   type BenchRow, type SynthNumbers, baselineTileCycles, benchTable, checkBudget, defaultBudget, fitTable, largestFit, parseShape, ratio,
   rowMetrics, si, trTileCycles, withRatios,
 } from '../../gen/bench-metrics.ts';
-import { benchConfig, benchFiles, benchMarkdown, fitFiles, runBench, runFit, type SynthFn } from '../../gen/bench-run.ts';
+import { benchConfig, benchFiles, explainReason, benchMarkdown, fitFiles, runBench, runFit, type SynthFn } from '../../gen/bench-run.ts';
 import { parseBenchArgs } from '../../gen/cli-bench.ts';
 import { UserError } from '../../gen/cli-util.ts';
 import { derive, presetConfig, resolveConfig } from '../../gen/config.ts';
@@ -151,6 +151,12 @@ describe('bench metrics: throughput, ratios, tables', () => {
     const f = fitTable([{ shape: '2x2', rows: 2, cols: 2, fits: true, synth: syn(3000, 40), seconds: 1 }, { shape: '4x4', rows: 4, cols: 4, fits: false, reason: 'too big | really', seconds: 1 }]);
     expect(f).toContain('| 2x2 | yes | 3000 / 7680 |');
     expect(f).toContain('too big \\| really');
+  });
+
+  it('explains nextpnr\'s "Failed to expand region" as not fitting', () => {
+    const r = explainReason('nextpnr-ice40: Failed to expand region (0, 0) |_> (33, 33) of 7927 ICESTORM_LCs', 7680);
+    expect(r).toMatch(/^does not fit: needs 7927 logic cells \(ICESTORM_LC\), the device has 7680/);
+    expect(explainReason('yosys: syntax error', 7680)).toBe('yosys: syntax error');
   });
 
   it('shapes and the largest fit', () => {
