@@ -169,6 +169,21 @@ describe('mixed-precision search', () => {
     expect(r.evaluations).toBeLessThan(15 ** 3 / 10);
   });
 
+  it('extra starts: the result is never worse than a feasible extra start (uniform allocation)', () => {
+    // objective with an isolated optimum at (8, 8, 8) that the greedy path from (12, 12, 12) never visits
+    const ev = (ks: readonly number[]) => {
+      const sum = ks.reduce((x, y) => x + y, 0);
+      return { loss: ks.every((k) => k === 8) ? 0 : 1 + 1 / sum, accuracy: 0, cost: sum };
+    };
+    const target = 24;
+    const plain = searchAllocation(ev, { kMin: 2, kMax: 16, start: [12, 12, 12], targets: [target], refineIters: 0 });
+    const withUniform = searchAllocation(ev, { kMin: 2, kMax: 16, start: [12, 12, 12], targets: [target], refineIters: 0, extraStarts: [[8, 8, 8], [16, 16, 16]] });
+    expect(plain.results[0]!.found!.ks).toEqual([2, 10, 12]); // ties go to the first layer
+    expect(plain.results[0]!.found!.loss).toBeGreaterThan(ev([8, 8, 8]).loss);
+    expect(withUniform.results[0]!.found!.ks).toEqual([8, 8, 8]);
+    expect(withUniform.results[0]!.greedy).toEqual(plain.results[0]!.greedy);
+  });
+
   it('unreachable target: path ends at kMin, result null; memoized evaluations; bad options throw', () => {
     let calls = 0;
     const ev = (ks: readonly number[]) => {

@@ -275,6 +275,7 @@ runCli(async () => {
     start: q8.layers.map(() => plan.mixedStart),
     targets: uniformVal.map((u) => u.cost),
     refineIters: plan.refineIters,
+    extraStarts: plan.mixedUniformKs.map((k) => q8.layers.map(() => k)),
     onEval: (c, n) => P.status(`mixed-precision search: ${n} allocations evaluated, last (${c.ks.join(', ')}): val loss ${c.loss.toFixed(4)}, ${kfmt(c.cost)} pairs`),
   });
   const mixedTargets: MixedTarget[] = uniformVal.map((u, i) => {

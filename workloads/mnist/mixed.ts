@@ -8,7 +8,8 @@
  *      smallest loss increase per term pair saved (Δloss/Δcost; moves that save nothing are skipped), until the
  *      cost is at or below the smallest target or no move is left. The path is shared by all targets: for each
  *      target the first state on the path with cost ≤ target is the greedy allocation;
- *   2. local refinement per target: moves that raise one layer's k by 1 and lower another's by 1 (or lower one
+ *   2. local refinement per target, starting from the state with the lowest loss among the greedy state and the
+ *      feasible `extraStarts` (e.g. the uniform allocation that defines the target): moves that raise one layer's k by 1 and lower another's by 1 (or lower one
  *      layer by 1) are accepted when they keep cost ≤ target and lower the validation loss; repeated until
  *      no move improves or `refineIters` rounds are done.
  * Every evaluation is memoized by allocation.
@@ -33,6 +34,8 @@ export interface SearchOptions {
   /** term-pair targets per sample */
   targets: readonly number[];
   refineIters: number;
+  /** further allocations (e.g. the uniform ones); refinement starts from the best feasible of these and the greedy state */
+  extraStarts?: readonly (readonly number[])[];
   onEval?: (c: Candidate, evaluations: number) => void;
 }
 
@@ -90,8 +93,9 @@ export function searchAllocation(evaluate: (ks: readonly number[]) => Evaluation
   }
   const results = opts.targets.map((target): TargetResult => {
     const greedy = path.find((c) => c.cost <= target) ?? null;
-    if (!greedy) return { target, greedy: null, found: null };
-    let found = greedy;
+    const starts = [...(greedy ? [greedy] : []), ...(opts.extraStarts ?? []).map(ev).filter((c) => c.cost <= target)];
+    if (starts.length === 0) return { target, greedy, found: null };
+    let found = starts.reduce((a, b) => (b.loss < a.loss ? b : a));
     for (let it = 0; it < opts.refineIters; it++) {
       let improved: Candidate | null = null;
       for (const ks of neighbours(found.ks, kMin, kMax)) {

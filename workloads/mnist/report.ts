@@ -205,7 +205,7 @@ export function renderMarkdown(r: Results): string {
   L.push('');
   const mx = s.mixed;
   L.push(`Search on ${mx.validation} validation digits held out of the training split (the float net never trained on them), objective ${mx.objective}; ` +
-    `g = ${mx.g}, d = ${mx.d}, k_l ∈ ${mx.kMin}..${mx.kMax}, greedy descent from (${mx.start.join(', ')}) plus ≤ ${mx.refineIters} refinement rounds; ` +
+    `g = ${mx.g}, d = ${mx.d}, k_l ∈ ${mx.kMin}..${mx.kMax}, greedy descent from (${mx.start.join(', ')}), then ≤ ${mx.refineIters} local refinement rounds from the better of the greedy state and the uniform allocation; ` +
     `${r.mixed.evaluations} allocations evaluated. Target = the validation cost of the uniform allocation; test accuracy reported for both.`);
   L.push('');
   L.push(
