@@ -210,11 +210,12 @@ export function renderMarkdown(r: Results): string {
   L.push('');
   L.push(
     mdTable(
-      ['uniform k', 'target (val pairs)', 'found k_l (bits/weight)', 'val acc found / uniform', 'test acc found', 'test acc uniform', 'test pairs found', 'test pairs uniform'],
+      ['uniform k', 'target (val pairs)', 'found k_l (terms/weight)', 'val loss found / uniform', 'val acc found / uniform', 'test acc found', 'test acc uniform', 'test pairs found', 'test pairs uniform'],
       r.mixed.targets.map((t) => [
         String(t.uniformK),
         kfmt(t.target),
         t.found ? `${t.found.join(', ')} (${t.found.map((k) => (k / mx.g).toFixed(3)).join(', ')})` : 'none',
+        `${t.val.found ? t.val.found.loss.toFixed(4) : '—'} / ${t.val.uniform.loss.toFixed(4)}`,
         `${t.val.found ? pct(t.val.found.accuracy) : '—'} / ${pct(t.val.uniform.accuracy)}`,
         t.test.found ? pct(t.test.found.accuracy) : '—',
         pct(t.test.uniform.accuracy),
