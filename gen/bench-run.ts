@@ -328,7 +328,7 @@ export async function runFit(o: FitOptions): Promise<FitRun> {
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       res = { shape, rows: sh.rows, cols: sh.cols, fits: false, reason: failureReason(e, board.resources.lc), seconds: Math.round((performance.now() - t0) / 1000) };
-      log(`  ${shape}: does not fit: ${res.reason} (${res.seconds} s)`);
+      log(`  ${shape}: ${res.reason?.startsWith('does not fit') ? '' : 'does not fit: '}${res.reason} (${res.seconds} s)`);
       hi = mid - 1;
     }
     results.push(res);
