@@ -5,7 +5,7 @@ import { PRESETS, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
 import { TEMPLATE_DIR, TemplateError, substitute, templateParams } from '../../gen/emit.ts';
 import { TR_LEAVES } from '../../gen/leaves.ts';
-import { ModuleBuilder, NetlistError, cat, konst, slice } from '../../gen/netlist.ts';
+import { ModuleBuilder, cat, konst, slice } from '../../gen/netlist.ts';
 
 describe('netlist builder', () => {
   const leaf = { name: 'leaf', ports: [{ name: 'a', dir: 'input' as const, width: 4 }, { name: 'y', dir: 'output' as const, width: 2 }] };
