@@ -24,6 +24,7 @@ const REPORT_KEYS = [
   'board',
   'clocks',
   'device',
+  'dspMapping',
   'durationsMs',
   'fmaxMHz',
   'freqConstraintMHz',
@@ -78,6 +79,7 @@ describe('synthesize blinky', () => {
           seed ?? 1,
           freqMHz ?? 12,
         ]);
+        expect(report.dspMapping).toBe(device === 'up5k'); // the default: DSP mapping where the device has DSPs
         expect(report.fmaxMHz).toBeGreaterThan(12);
         expect(report.fmaxMHz).toBeLessThan(400);
         expect(report.timingMet).toBe(freqMHz === undefined);
