@@ -20,7 +20,7 @@ import { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { searchAllocation } from './mixed.ts';
 import { collectLayerInputs, evaluate, trainMlpCached, type MlpWeights, type TrainOptions } from './mlp.ts';
 import { type LayerTerms, type QMlp, evaluateQ, quantizeMlp, type QuantOptions } from './qmlp.ts';
-import { type HwSummary, type MixedTarget, type RequantRow, type Results, renderMarkdown, renderResultsSvg, ratioSummary, kfmt } from './report.ts';
+import { type HwSummary, type MixedTarget, hwAgrees, hwSummary, type RequantRow, type Results, renderMarkdown, renderResultsSvg, ratioSummary, kfmt } from './report.ts';
 import { type Point, PreparedCache, evaluatePoint, matchedComparison, termsLabel } from './sweep.ts';
 
 const USAGE = 'usage: npm run mnist -- [--out DIR] [--hw-images N] [--quick]';
@@ -306,28 +306,8 @@ runCli(async () => {
     const samples: Sample[] = Array.from({ length: hwImages }, (_, i) => test[Math.floor((i * test.length) / hwImages)]!);
     P.line(`hardware inference: ${hwImages} test digits, conventional and ${termsLabel(headlinePoint.terms)}`);
     const h = await runHardwareInference(q8, samples, headlinePoint.terms, { onProgress: (m) => P.status(`  ${m}`, true) });
-    hardware = {
-      config: h.config,
-      images: h.images,
-      cycleRatio: h.cycleRatio,
-      modes: h.modes.map((m) => {
-        const x = m as typeof m & { cyclesEqualSchedule?: boolean; mismatchExamples?: string[] };
-        return {
-          mode: m.mode,
-          layers: m.layers,
-          cyclesPerLayer: m.cyclesPerLayer,
-          cyclesPerImage: m.cyclesPerImage,
-          outputsCompared: m.outputsCompared,
-          mismatches: m.mismatches,
-          predictionsEqualModel: m.predictionsEqualModel,
-          ...(x.cyclesEqualSchedule === undefined ? {} : { cyclesEqualSchedule: x.cyclesEqualSchedule }),
-          accuracy: m.accuracy,
-          simSeconds: m.simSeconds,
-          ...(x.mismatchExamples?.length ? { mismatchExamples: x.mismatchExamples } : {}),
-        };
-      }),
-    };
-    hwOk = hardware.modes.every((m) => m.mismatches === 0 && m.predictionsEqualModel && m.cyclesEqualSchedule !== false && m.outputsCompared > 0);
+    hardware = hwSummary(h);
+    hwOk = hwAgrees(hardware);
     for (const m of hardware.modes) {
       P.line(`  ${m.mode}: ${m.cyclesPerImage.toFixed(0)} cycles/image, ${m.outputsCompared} outputs compared, ${m.mismatches} mismatches, accuracy ${(100 * m.accuracy).toFixed(1)} %`);
     }

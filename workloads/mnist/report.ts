@@ -1,6 +1,7 @@
 /**
  * results.json shape of `npm run mnist`, and its Markdown table and SVG plot (pure functions of the results).
  */
+import type { HwInferenceResult, HwModeResult } from './hw.ts';
 import { maxTerms } from '../../sim/model/terms.ts';
 import type { LayerTerms } from './qmlp.ts';
 import { type Match, type Point, termsLabel } from './sweep.ts';
@@ -28,23 +29,39 @@ export interface MixedTarget {
   test: { found: Point | null; uniform: Point };
 }
 
-export interface HwSummary {
-  config: string;
-  images: number;
-  cycleRatio: number;
-  modes: {
-    mode: string;
-    layers: LayerTerms[];
-    cyclesPerLayer: number[];
-    cyclesPerImage: number;
-    outputsCompared: number;
-    mismatches: number;
-    predictionsEqualModel: boolean;
-    cyclesEqualSchedule?: boolean;
-    accuracy: number;
-    simSeconds: number;
-    mismatchExamples?: string[];
-  }[];
+/** What results.json keeps of a hardware-inference run (hw.ts; the per-image predictions are left out). */
+export type HwModeSummary = Pick<
+  HwModeResult,
+  'mode' | 'layers' | 'cyclesPerLayer' | 'cyclesPerImage' | 'outputsCompared' | 'mismatches' | 'predictionsEqualModel' | 'cyclesEqualSchedule' | 'accuracy' | 'simSeconds' | 'mismatchExamples'
+>;
+export interface HwSummary extends Pick<HwInferenceResult, 'config' | 'images' | 'cycleRatio'> {
+  modes: HwModeSummary[];
+}
+
+export function hwSummary(h: HwInferenceResult): HwSummary {
+  return {
+    config: h.config,
+    images: h.images,
+    cycleRatio: h.cycleRatio,
+    modes: h.modes.map((m) => ({
+      mode: m.mode,
+      layers: m.layers,
+      cyclesPerLayer: m.cyclesPerLayer,
+      cyclesPerImage: m.cyclesPerImage,
+      outputsCompared: m.outputsCompared,
+      mismatches: m.mismatches,
+      predictionsEqualModel: m.predictionsEqualModel,
+      cyclesEqualSchedule: m.cyclesEqualSchedule,
+      accuracy: m.accuracy,
+      simSeconds: m.simSeconds,
+      mismatchExamples: m.mismatchExamples,
+    })),
+  };
+}
+
+/** The hardware run agrees with the model in every output, prediction and cycle. */
+export function hwAgrees(h: HwSummary): boolean {
+  return h.modes.every((m) => m.mismatches === 0 && m.predictionsEqualModel && m.cyclesEqualSchedule && m.outputsCompared > 0);
 }
 
 export interface Results {
@@ -235,14 +252,21 @@ export function renderMarkdown(r: Results): string {
     L.push('');
     L.push(
       mdTable(
-        ['mode', 'terms', 'cycles per layer', 'cycles/image', 'outputs compared', 'mismatches', 'preds = model', 'accuracy', 'Verilator s'],
+        ['mode', 'terms', 'cycles per layer', 'cycles/image', 'cycles = schedule', 'outputs compared', 'mismatches', 'preds = model', 'accuracy', 'Verilator s'],
         h.modes.map((m) => [
-          m.mode, termsLabel(m.layers), m.cyclesPerLayer.join(' + '), m.cyclesPerImage.toFixed(0), String(m.outputsCompared), String(m.mismatches),
-          m.predictionsEqualModel ? 'yes' : 'NO', pct(m.accuracy), m.simSeconds.toFixed(1),
+          m.mode, termsLabel(m.layers), m.cyclesPerLayer.join(' + '), m.cyclesPerImage.toFixed(0), m.cyclesEqualSchedule ? 'yes' : 'NO',
+          String(m.outputsCompared), String(m.mismatches), m.predictionsEqualModel ? 'yes' : 'NO', pct(m.accuracy), m.simSeconds.toFixed(1),
         ]),
       ),
     );
     L.push('');
+    for (const m of h.modes) {
+      if (m.mismatchExamples.length === 0) continue;
+      L.push(`First mismatches (${m.mode}):`);
+      L.push('');
+      for (const e of m.mismatchExamples) L.push(`- ${e}`);
+      L.push('');
+    }
     L.push(`Cycle ratio conventional / TR: **${h.cycleRatio.toFixed(2)}×**.`);
   }
   L.push('');
