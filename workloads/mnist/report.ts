@@ -3,7 +3,6 @@
  */
 import type { HwInferenceResult, HwModeResult } from './hw.ts';
 import { maxTerms } from '../../sim/model/terms.ts';
-import type { LayerTerms } from './qmlp.ts';
 import { type Match, type Point, termsLabel } from './sweep.ts';
 import { type PlotSeries, renderPlot } from './svg.ts';
 
