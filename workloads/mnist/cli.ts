@@ -16,10 +16,11 @@
 import { relative } from 'node:path';
 import { UserError, parseArgs, runCli, writeFilesAtomic } from '../../gen/cli-util.ts';
 import { loadMnist, type Sample } from './data.ts';
+import { BASE_QUANT, TR_G, TR_W_BITS, VAL_EVERY, X_BITS, spreadSamples, trainValSplit } from './setup.ts';
 import { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { searchAllocation } from './mixed.ts';
 import { collectLayerInputs, evaluate, trainMlpCached, type MlpWeights, type TrainOptions } from './mlp.ts';
-import { type LayerTerms, type QMlp, evaluateQ, quantizeMlp, type QuantOptions } from './qmlp.ts';
+import { type LayerTerms, type QMlp, evaluateQ, quantizeMlp } from './qmlp.ts';
 import { type HwSummary, type MixedTarget, hwAgrees, hwSummary, type RequantRow, type Results, renderMarkdown, renderResultsSvg, ratioSummary, kfmt } from './report.ts';
 import { type Point, PreparedCache, evaluatePoint, matchedComparison, termsLabel } from './sweep.ts';
 
@@ -76,13 +77,7 @@ const QUICK: Plan = {
   hwImages: 3,
 };
 
-const TR_G = 16;
 const MATCH_TOLERANCE = 0.001; // 0.1 pp
-const BASE_QUANT: Omit<QuantOptions, 'wBits' | 'xBits'> = { mulBits: 16, maxShift: 31, quantile: 0.9999, wScale: 'mse' };
-const X_BITS = 8;
-const TR_W_BITS = 8;
-/** validation: every 8th training digit (index ≡ 7 mod 8) is held out of training */
-const VAL_EVERY = 8;
 
 /** Progress on stderr: \r-updated status line on a TTY, plain lines otherwise (status lines only when `important`). */
 class Progress {
@@ -151,8 +146,8 @@ runCli(async () => {
   // ---- data and float net
   const split = loadMnist();
   const trainAll = split.train;
-  const trainSet = trainAll.filter((_, i) => i % VAL_EVERY !== VAL_EVERY - 1 && i % plan.trainEvery === 0);
-  const valSet = trainAll.filter((_, i) => i % VAL_EVERY === VAL_EVERY - 1).filter((_, i) => !quick || i % 2 === 0);
+  const { trainSet, valSet: valAll } = trainValSplit(trainAll, plan.trainEvery);
+  const valSet = valAll.filter((_, i) => !quick || i % 2 === 0);
   const test = split.test.filter((_, i) => i % plan.testEvery === 0);
   P.line(`mnist: ${trainSet.length} train / ${valSet.length} validation / ${test.length} test digits${quick ? ' (quick)' : ''}`);
   const trainOpts: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, hidden: plan.hidden, epochs: plan.epochs };
@@ -303,7 +298,7 @@ runCli(async () => {
   let hwOk = true;
   if (hwImages > 0) {
     const { runHardwareInference } = await import('./hw.ts');
-    const samples: Sample[] = Array.from({ length: hwImages }, (_, i) => test[Math.floor((i * test.length) / hwImages)]!);
+    const samples: Sample[] = spreadSamples(test, hwImages);
     P.line(`hardware inference: ${hwImages} test digits, conventional and ${termsLabel(headlinePoint.terms)}`);
     const h = await runHardwareInference(q8, samples, headlinePoint.terms, { onProgress: (m) => P.status(`  ${m}`, true) });
     hardware = hwSummary(h);

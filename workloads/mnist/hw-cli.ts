@@ -2,9 +2,10 @@
  * MNIST hardware inference on the Verilator-simulated array, conventional vs TR mode:
  *
  *   npx tsx workloads/mnist/hw-cli.ts [--images 100] [--g 16 --k 16 --d 2] [--json FILE]
- *        [--wbits 8 --xbits 8 --mulbits 16 --maxshift 32 --quantile 0.9999]
+ *        [--wbits 8 --xbits 8 --mulbits 16 --maxshift 31 --quantile 0.9999]
  *
- * Loads (or trains, ~45 s, then caches) the default 784-512-512-10 float MLP, quantizes it, and runs
+ * Loads (or trains, ~1 min, then caches) the 784-512-512-10 float MLP of `npm run mnist` (same training digits,
+ * same quantization), quantizes it, and runs
  * `--images` test digits (spread evenly over the class-major test list) through every layer on the array in
  * both modes (see workloads/mnist/hw.ts). Prints per-layer progress and a table; exit code 1 if any output
  * differs from the golden model / inferQ or the cycles differ from the schedule.
@@ -16,6 +17,7 @@ import { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { type HwModeResult, runHardwareInference } from './hw.ts';
 import { collectLayerInputs, trainMlpCached } from './mlp.ts';
 import { type LayerTerms, quantizeMlp } from './qmlp.ts';
+import { BASE_QUANT, X_BITS, TR_W_BITS, spreadSamples, trainValSplit } from './setup.ts';
 
 const USAGE = 'usage: npx tsx workloads/mnist/hw-cli.ts [--images N] [--g G --k K --d D] [--json FILE] [--wbits B --xbits B --mulbits B --maxshift S --quantile Q]';
 
@@ -24,11 +26,11 @@ const SPEC = {
   g: { type: 'string', help: 'TR group size (every layer)', default: '16' },
   k: { type: 'string', help: 'TR weight terms kept per group (every layer)', default: '16' },
   d: { type: 'string', help: 'TR data terms kept per value (every layer)', default: '2' },
-  wbits: { type: 'string', help: 'weight bits', default: '8' },
-  xbits: { type: 'string', help: 'activation bits', default: '8' },
-  mulbits: { type: 'string', help: 'requant multiplier bits (0 = shift only)', default: '16' },
-  maxshift: { type: 'string', help: 'largest requant shift', default: '32' },
-  quantile: { type: 'string', help: 'activation calibration quantile', default: '0.9999' },
+  wbits: { type: 'string', help: 'weight bits', default: String(TR_W_BITS) },
+  xbits: { type: 'string', help: 'activation bits', default: String(X_BITS) },
+  mulbits: { type: 'string', help: 'requant multiplier bits (0 = shift only)', default: String(BASE_QUANT.mulBits) },
+  maxshift: { type: 'string', help: 'largest requant shift', default: String(BASE_QUANT.maxShift) },
+  quantile: { type: 'string', help: 'activation calibration quantile', default: String(BASE_QUANT.quantile) },
   json: { type: 'string', help: 'also write the result as JSON to this file' },
 } as const;
 
@@ -75,13 +77,14 @@ runCli(async () => {
   if (mulBits === 1) throw new UserError('--mulbits: must be 0 (shift only) or 2..18');
 
   const { train, test } = loadMnist();
+  const { trainSet } = trainValSplit(train); // the digits `npm run mnist` trains on: the same cached net
   const t0 = performance.now();
-  const trained = trainMlpCached(train, { ...DEFAULT_TRAIN_OPTIONS });
+  const trained = trainMlpCached(trainSet, { ...DEFAULT_TRAIN_OPTIONS });
   console.log(`float MLP ${trained.weights.layers.map((L) => L.inDim).join('-')}-${trained.weights.layers[trained.weights.layers.length - 1]!.outDim}: ${trained.cached ? 'cached' : `trained in ${trained.trainSeconds.toFixed(0)} s`} (${trained.path})`);
-  const calib = collectLayerInputs(trained.weights, train.filter((_, i) => i % 8 === 0));
-  const q = quantizeMlp(trained.weights.layers, calib, { wBits, xBits, mulBits, maxShift, quantile });
+  const calib = collectLayerInputs(trained.weights, trainSet.filter((_, i) => i % 8 === 0));
+  const q = quantizeMlp(trained.weights.layers, calib, { ...BASE_QUANT, wBits, xBits, mulBits, maxShift, quantile });
   console.log(`quantized: w${wBits}/x${xBits}, mul ${mulBits} b, requant (mul, shift) per layer: ${q.layers.map((L) => `(${L.mul}, ${L.shift})`).join(' ')} [${((performance.now() - t0) / 1000).toFixed(1)} s]`);
-  const samples = Array.from({ length: images }, (_, i) => test[Math.floor((i * test.length) / images)]!);
+  const samples = spreadSamples(test, images);
   const tr: LayerTerms[] = q.layers.map(() => ({ mode: 'tr', g, k, d }));
 
   const r = await runHardwareInference(q, samples, tr, { onProgress: (m) => console.log(`  ${m}`) });
