@@ -9,7 +9,7 @@
  * (fit-bare.* with --bare). Progress goes to stderr, the table to stdout; outputs are written atomically.
  */
 import { join } from 'node:path';
-import { UserError, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
+import { UserError, intOption, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
 import { configFromArgs } from './cli.ts';
 import { PRESETS, type TrConfig, derive, resolveConfig } from './config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from './bench-metrics.ts';
@@ -36,16 +36,6 @@ export const SPEC = {
   shapes: { type: 'string', help: `with --fit: the R×C ladder (default ${DEFAULT_LADDER.join(',')})` },
 } as const;
 
-/** A positive integer flag (UserError naming the flag otherwise). */
-export function intFlag(args: Record<string, string | boolean | undefined>, name: string, lo: number, hi: number): number | undefined {
-  const v = args[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) {
-    throw new UserError(`--${name}: expected an integer ${lo}..${hi}, got '${String(v)}'`);
-  }
-  return Number(v);
-}
-
 export function numFlag(args: Record<string, string | boolean | undefined>, name: string, lo: number, hi: number): number | undefined {
   const v = args[name];
   if (v === undefined) return undefined;
@@ -58,8 +48,8 @@ export function numFlag(args: Record<string, string | boolean | undefined>, name
 export function budgetFromArgs(cfg: TrConfig, args: Record<string, string | boolean | undefined>): Budget {
   const d = derive(cfg);
   const def = defaultBudget(cfg);
-  const g = intFlag(args, 'g', 1, 1024) ?? def.g;
-  const b: Budget = { g, k: intFlag(args, 'k', 1, 1 << 16) ?? Math.max(1, Math.min(Math.floor(g / 2), g * d.TW)), d: intFlag(args, 'd', 1, 64) ?? def.d };
+  const g = intOption(args, 'g', 1, 1024) ?? def.g;
+  const b: Budget = { g, k: intOption(args, 'k', 1, 1 << 16) ?? Math.max(1, Math.min(Math.floor(g / 2), g * d.TW)), d: intOption(args, 'd', 1, 64) ?? def.d };
   checkBudget(cfg, b);
   return b;
 }
@@ -89,9 +79,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   if (args['config'] !== undefined || args['preset'] !== undefined) cfg = configFromArgs(args);
   else if (fit) cfg = resolveConfig({ ...benchConfig(board), ...FIT_KNOBS, name: `fit${board === 'icebreaker' ? 'up5k' : board}` }, 'fit config');
   else cfg = benchConfig(board);
-  const seed = intFlag(args, 'seed', 0, 2 ** 31 - 1) as number;
+  const seed = intOption(args, 'seed', 0, 2 ** 31 - 1) as number;
   const freqMHz = numFlag(args, 'freq', 1, 1000);
-  const K = intFlag(args, 'len', 1, 1 << 20) ?? DEFAULT_DOT_LEN;
+  const K = intOption(args, 'len', 1, 1 << 20) ?? DEFAULT_DOT_LEN;
   if (!fit && K > cfg.maxK) throw new UserError(`--len: dot-product length ${K} exceeds the config's maxK ${cfg.maxK} (a tile covers the whole dot product); use a config with maxK >= ${K} or a smaller --len`);
   const budget = fit ? defaultBudget(cfg) : budgetFromArgs(cfg, args);
   const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);

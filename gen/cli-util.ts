@@ -45,6 +45,16 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec, usage: string)
   return out;
 }
 
+/** An integer option `--name` in lo..hi, or undefined when absent (UserError naming the option otherwise). */
+export function intOption(args: ParsedArgs, name: string, lo: number, hi: number): number | undefined {
+  const v = args[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) {
+    throw new UserError(`--${name}: expected an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
 export function helpText(spec: ArgSpec, usage: string): string {
   const lines = [usage, '', 'options:'];
   for (const [k, s] of Object.entries(spec)) {

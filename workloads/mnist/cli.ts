@@ -14,7 +14,7 @@
  * short sweep and 3 hardware images by default, for a smoke test.
  */
 import { relative } from 'node:path';
-import { UserError, parseArgs, runCli, writeFilesAtomic } from '../../gen/cli-util.ts';
+import { intOption, parseArgs, runCli, writeFilesAtomic } from '../../gen/cli-util.ts';
 import { loadMnist, type Sample } from './data.ts';
 import { BASE_QUANT, TR_G, TR_W_BITS, VAL_EVERY, X_BITS, spreadSamples, trainValSplit } from './setup.ts';
 import { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
@@ -117,13 +117,6 @@ class Steps {
   }
 }
 
-function parseIntOpt(v: unknown, name: string, lo: number, hi: number): number {
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) {
-    throw new UserError(`--${name}: expected an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
-  }
-  return Number(v);
-}
-
 const uniform = (q: QMlp, t: LayerTerms): LayerTerms[] => q.layers.map(() => ({ ...t }));
 const tr = (k: number, d: number): LayerTerms => ({ mode: 'tr', g: TR_G, k, d });
 
@@ -131,7 +124,7 @@ runCli(async () => {
   const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
   const quick = a['quick'] === true;
   const plan = quick ? QUICK : FULL;
-  const hwImages = a['hw-images'] === undefined ? plan.hwImages : parseIntOpt(a['hw-images'], 'hw-images', 0, 2004);
+  const hwImages = intOption(a, 'hw-images', 0, 2004) ?? plan.hwImages;
   const outDir = String(a['out']);
   const P = new Progress();
   const times: Record<string, number> = {};

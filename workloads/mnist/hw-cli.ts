@@ -11,7 +11,7 @@
  * differs from the golden model / inferQ or the cycles differ from the schedule.
  */
 import { writeFileSync, renameSync } from 'node:fs';
-import { UserError, parseArgs, runCli } from '../../gen/cli-util.ts';
+import { UserError, intOption, parseArgs, runCli } from '../../gen/cli-util.ts';
 import { loadMnist } from './data.ts';
 import { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { type HwModeResult, runHardwareInference } from './hw.ts';
@@ -33,12 +33,6 @@ const SPEC = {
   quantile: { type: 'string', help: 'activation calibration quantile', default: String(BASE_QUANT.quantile) },
   json: { type: 'string', help: 'also write the result as JSON to this file' },
 } as const;
-
-function int(v: unknown, name: string, lo: number, hi: number): number {
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v) || n < lo || n > hi) throw new UserError(`--${name}: expected an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 function row(m: HwModeResult): string[] {
   const t = m.layers.map((x) => (x.mode === 'tr' ? `g${x.g}/k${x.k}/d${x.d}` : 'exact')).join(' ');
@@ -64,14 +58,15 @@ function table(head: string[], rows: string[][]): string {
 
 runCli(async () => {
   const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
-  const images = int(a['images'], 'images', 1, 2004);
-  const g = int(a['g'], 'g', 1, 32);
-  const k = int(a['k'], 'k', 1, 1024);
-  const d = int(a['d'], 'd', 1, 8);
-  const wBits = int(a['wbits'], 'wbits', 2, 8);
-  const xBits = int(a['xbits'], 'xbits', 2, 8);
-  const mulBits = int(a['mulbits'], 'mulbits', 0, 18);
-  const maxShift = int(a['maxshift'], 'maxshift', 0, 63);
+  const int = (name: string, lo: number, hi: number): number => intOption(a, name, lo, hi) as number; // every option has a default
+  const images = int('images', 1, 2004);
+  const g = int('g', 1, 32);
+  const k = int('k', 1, 1024);
+  const d = int('d', 1, 8);
+  const wBits = int('wbits', 2, 8);
+  const xBits = int('xbits', 2, 8);
+  const mulBits = int('mulbits', 0, 18);
+  const maxShift = int('maxshift', 0, 63);
   const quantile = Number(a['quantile']);
   if (!(quantile > 0 && quantile <= 1)) throw new UserError(`--quantile: expected a number in (0, 1], got ${JSON.stringify(a['quantile'])}`);
   if (mulBits === 1) throw new UserError('--mulbits: must be 0 (shift only) or 2..18');
