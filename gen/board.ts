@@ -177,7 +177,7 @@ function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
 export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMap {
   const d = derive(cfg);
   const acc = opts.acc ?? false;
-  const widths: Record<MemName, number> = { w: d.C * d.WT, x: d.R * d.L * d.BX, t: 16, y: d.C * d.BX, a: d.C * d.accW };
+  const widths: Record<MemName, number> = { w: d.C * d.WS, x: d.R * d.L * d.BX, t: 16, y: d.C * d.BX, a: d.C * d.accW };
   const rx = opts.rxFifo ?? 512;
   if (!isPow2(rx) || rx < 16 || rx > 65536) throw new UserError(`board: rxFifo ${rx} must be a power of two in 16..65536`);
   for (const [k, v] of Object.entries(opts.depths ?? {})) {
@@ -226,7 +226,7 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   const l = layout();
   widths.t = l.tbw;
   const docs: Record<MemName, string> = {
-    w: `weight slots: one word = one in_w_data beat (C x ${d.WT}-bit term {nz, idx, sign, exp}, column 0 low)`,
+    w: `weight slots: one word = one in_w_data beat (C x ${d.WS}-bit slot of ${d.P} term(s) {nz, idx, sign, exp}, column 0 low)`,
     x: `data beats: one word = one in_x_data beat (R x L x ${d.BX}-bit raw values, row 0 lane 0 low)`,
     t: `tile table: ${l.te} words of ${l.tbw} bits per entry, word 0 = entry bits [${l.tbw - 1}:0]`,
     y: `results: one word per result row (C x ${d.BX}-bit y, column 0 low), R rows per tile entry`,
@@ -345,7 +345,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
   // the 4 hash bytes in wire order are the first 4 bytes of the sha256: little-endian number of those bytes
   const hashLe = Buffer.from(design.configHash.slice(0, 8), 'hex').readUInt32LE(0);
   const params: Record<string, number> = {
-    R: d.R, C: d.C, L: d.L, G: d.G, BW: d.BW, BX: d.BX, WT: d.WT, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW, BBW: d.BBW, MBW: d.MBW,
+    R: d.R, C: d.C, L: d.L, G: d.G, BW: d.BW, BX: d.BX, WT: d.WS, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW, BBW: d.BBW, MBW: d.MBW,
     MULW: d.MULW, SW: d.SW, ACCW: d.accW, CW: d.CW, HASH_LO: hashLe & 0xffff, HASH_HI: hashLe >>> 16,
     CLKS_PER_BIT: cpb, LEDW: board.ledWidth, LED_LOW: ledActiveLow(board) ? 1 : 0,
     HBW: Math.max(4, Math.round(Math.log2(board.clkHz))), WDW: wdw, RXAW: clog2(map.rxFifoBytes),
@@ -394,7 +394,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
   put(top, emitModule(mod));
 
   const info: PingInfo = {
-    magic: MAGIC, version: PROTOCOL_VERSION, hash: hashLe, R: d.R, C: d.C, L: d.L, G: d.G, BW: d.BW, BX: d.BX, WT: d.WT, accW: d.accW,
+    magic: MAGIC, version: PROTOCOL_VERSION, hash: hashLe, R: d.R, C: d.C, L: d.L, G: d.G, BW: d.BW, BX: d.BX, WT: d.WS, accW: d.accW,
     BBW: d.BBW, MULW: d.MULW, SW: d.SW, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW, tableWordBits: map.table.wordBits,
     wordsPerEntry: map.table.wordsPerEntry, wAddrBits: mem('w').addrBits, xAddrBits: mem('x').addrBits, tAddrBits: mem('t').addrBits,
     yAddrBits: mem('y').addrBits, rxAddrBits: clog2(map.rxFifoBytes), acc: map.acc ? 1 : 0, clksPerBit: cpb,

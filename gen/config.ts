@@ -6,9 +6,18 @@
 import { UserError } from './cli-util.ts';
 import { maxExponent, maxPrefixMagnitude, maxTerms } from '../sim/model/terms.ts';
 
+/** Cell kinds (README "Cell kinds"): 'tp' the term-pair cell (one weight term x one data term per cycle, the
+ *  paper's tMAC); 'tv' the term-by-value cell (P weight terms x whole data values capped to d terms). */
+export type CellKind = 'tp' | 'tv';
+export const CELL_KINDS: readonly CellKind[] = ['tp', 'tv'];
+
 export interface TrConfig {
   /** Design name; prefix of every emitted module. [a-z][a-z0-9_]*, at most 24 characters. */
   name: string;
+  /** Cell kind: 'tp' (term pair) or 'tv' (term by value). */
+  cell: CellKind;
+  /** Weight terms a cell takes per cycle: 1, or 2 (tv only). */
+  termsPerCycle: number;
   /** Array rows R: data vectors (samples) processed side by side. */
   rows: number;
   /** Array columns C: output channels processed side by side. */
@@ -31,6 +40,8 @@ export interface TrConfig {
 
 export const DEFAULTS: TrConfig = {
   name: 'trgen',
+  cell: 'tp',
+  termsPerCycle: 1,
   rows: 4,
   cols: 4,
   wBits: 8,
@@ -59,7 +70,8 @@ interface FieldRule {
   help: string;
 }
 
-const RULES: Record<Exclude<keyof TrConfig, 'name'>, FieldRule> = {
+const RULES: Record<Exclude<keyof TrConfig, 'name' | 'cell'>, FieldRule> = {
+  termsPerCycle: { min: 1, max: 2, help: 'weight terms per cell per cycle' },
   rows: { min: 1, max: 32, help: 'array rows R' },
   cols: { min: 1, max: 32, help: 'array columns C' },
   wBits: { min: 2, max: 8, help: 'weight bit width' },
@@ -95,6 +107,13 @@ export function resolveConfig(input: unknown, where = 'config'): TrConfig {
     if (typeof raw['name'] !== 'string') throw new UserError(`${where}: name: expected a string`);
     cfg.name = raw['name'];
   }
+  if (raw['cell'] !== undefined) {
+    const c = raw['cell'];
+    if (typeof c !== 'string' || !(CELL_KINDS as readonly string[]).includes(c)) {
+      throw new UserError(`${where}: cell: expected one of ${CELL_KINDS.map((k) => `"${k}"`).join(', ')} (cell kind), got ${JSON.stringify(c)}`);
+    }
+    cfg.cell = c as CellKind;
+  }
   for (const [key, rule] of Object.entries(RULES) as [keyof typeof RULES, FieldRule][]) {
     const v = raw[key];
     if (v === undefined) continue;
@@ -120,6 +139,10 @@ export function checkConfig(cfg: TrConfig, where = 'config'): void {
       throw new UserError(`${where}: ${key}: ${v} is out of range ${rule.min}..${rule.max} (${rule.help})`);
     }
   }
+  if (!CELL_KINDS.includes(cfg.cell)) throw new UserError(`${where}: cell: ${JSON.stringify(cfg.cell)} is not a cell kind (${CELL_KINDS.join(', ')})`);
+  if (cfg.cell === 'tp' && cfg.termsPerCycle !== 1) {
+    throw new UserError(`${where}: termsPerCycle: ${cfg.termsPerCycle} needs cell "tv" (the term-pair cell takes one term pair per cycle)`);
+  }
   if (cfg.lanes > cfg.groupMax) {
     throw new UserError(`${where}: lanes: ${cfg.lanes} exceeds groupMax ${cfg.groupMax} (a load beat cannot span two groups)`);
   }
@@ -140,12 +163,16 @@ export const clog2 = (n: number): number => {
 /** Bits to hold the unsigned value n (at least 1). */
 export const bitsFor = (n: number): number => Math.max(1, clog2(n + 1));
 
-/** Latencies of the microarchitecture in cycles (must match rtl-templates; verified by the exact-latency test). */
+/** Latencies of the microarchitecture in cycles (must match rtl-templates; verified by the exact-latency tests). */
 export const LATENCY = {
-  /** sequencer output register -> edge output register (swap/encode stage + slice stage) */
+  /** tp: sequencer output register -> edge output register (swap/encode stage + slice stage) */
   edge: 2,
-  /** cell input register -> stage A -> stage B (accumulator / result register) */
+  /** tp: cell input register -> stage A -> stage B (accumulator / result register) */
   cell: 3,
+  /** tv: sequencer output register -> the edge's active group and control bits */
+  tvEdge: 1,
+  /** tv: stage A (select) -> stage B (shift) -> accumulator; one more stage (pair sum) with P = 2 */
+  tvCell: 3,
   /** read-out start pulse -> first read -> read-out output register */
   readout: 2,
   /** output stage: bias, scale, shift, clamp */
@@ -153,6 +180,9 @@ export const LATENCY = {
 } as const;
 
 export interface Derived {
+  cell: CellKind;
+  /** weight terms per slot and column (termsPerCycle) */
+  P: number;
   R: number;
   C: number;
   G: number;
@@ -175,8 +205,16 @@ export interface Derived {
   /** data term {nz, sign, exp} and weight term {nz, idx, sign, exp} widths */
   XT: number;
   WT: number;
-  /** data slice bus {last, first, work, G terms} */
+  /** data slice bus {last, first, work, G terms} (tp) */
   XB: number;
+  /** weight slot bits per column: P weight terms */
+  WS: number;
+  /** tv: capped data value width (signed) and product width (signed) */
+  XV: number;
+  PW: number;
+  /** cycles from the sequencer's control word to the edge output, and through the cell to its result register */
+  edgeLatency: number;
+  cellLatency: number;
   /** largest |accumulator| reachable and the accumulator width (signed) */
   accBound: number;
   accW: number;
@@ -245,7 +283,7 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const TCW = Math.max(1, clog2(TX));
   const NB = Math.ceil(G / L);
   const BCW = Math.max(1, clog2(NB));
-  const CWW = 6 + TCW + BCW + L;
+  const CWW = 6 + TCW + BCW + L + DW;
   const BBW = cfg.biasBits === 0 ? accW : cfg.biasBits;
   const MULW = cfg.outMulBits;
   const MBW = Math.max(1, MULW);
@@ -258,11 +296,17 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   // r*C + c, never earlier than the cell finished. It copies the item's column parameters (held by the
   // sequencer from S until the next tile's last cycle) at that read, so the next tile may end no sooner than
   // R*C + goDelay + 1 cycles later; that also keeps every held result until it is read.
-  const goDelay = LATENCY.edge + LATENCY.cell - 1;
+  const tv = cfg.cell === 'tv';
+  const P = cfg.termsPerCycle;
+  const edgeLatency = tv ? LATENCY.tvEdge : LATENCY.edge;
+  const cellLatency = tv ? LATENCY.tvCell + (P === 2 ? 1 : 0) : LATENCY.cell;
+  const goDelay = edgeLatency + cellLatency - 1;
   const LMIN = R * C + goDelay + 1;
   const LMW = bitsFor(LMIN);
   const outLatency = goDelay + LATENCY.readout + LATENCY.out;
+  const XV = cfg.xBits + 1;
   return {
+    cell: cfg.cell, P, WS: P * WT, XV, PW: XV + maxExpW, edgeLatency, cellLatency,
     R, C, G, L, BW: cfg.wBits, BX: cfg.xBits, TW, TX, maxExpW, maxExpX, EW, EX, IW, PE, XT, WT, XB,
     accBound, accW, KW, DW, GW, NGW, TCW, BCW, NB, CWW, BBW, MBW, MULW, SW, maxShift, kMax, maxGroups,
     LMIN, LMW, goDelay, outLatency, RW: Math.max(1, clog2(R)), CW: Math.max(1, clog2(C)), xBeatW: R * L * cfg.xBits, wBeatW: C * WT,

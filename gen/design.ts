@@ -3,9 +3,9 @@
  * complete design (Verilog file + params.json). Structure only: all logic lives in the leaf templates.
  */
 import { createHash } from 'node:crypto';
-import { type Derived, LATENCY, type TrConfig, derive } from './config.ts';
+import { type Derived, type TrConfig, derive } from './config.ts';
 import { emitModule } from './emit.ts';
-import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TR_LEAVES, delayed, leafText } from './leaves.ts';
+import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, trLeaves } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Signature, cat, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -44,12 +44,56 @@ function buildRow(reg: Registry, d: Derived): Module {
   return m.build(reg.sigs);
 }
 
+function tvCellParams(d: Derived): Record<string, number> {
+  return { G: d.G, IW: d.IW, EW: d.EW, XV: d.XV, PW: d.PW, P: d.P, ACCW: d.accW };
+}
+
+/** One row of term-by-value cells: the edge's active group and control bits are shared by every cell. */
+function buildTvRow(reg: Registry, d: Derived): Module {
+  const P = reg.prefix;
+  const m = new ModuleBuilder(`${P}_row`, [`${P}_row: ${d.C} term-by-value cells sharing the row edge's capped data values`]);
+  const { clk, rst } = clkRst(m);
+  const inX = m.input('in_x', d.G * d.XV, 'active group of capped data values from the row edge');
+  const inCtl = m.input('in_ctl', 3, '{last, first, work} aligned with in_x');
+  const inW = m.input('in_w', d.C * d.WS, `weight slot of every column (${d.P} term${d.P > 1 ? 's' : ''} each)`);
+  const res = m.output('out_res', d.C * d.accW, 'per column: result of the last finished tile (held)');
+  const cell = reg.leaf(TV_CELL, tvCellParams(d));
+  for (let c = 0; c < d.C; c++) {
+    m.inst(cell, `u_cell_${c}`, tvCellParams(d), { clk, rst, in_x: inX, in_ctl: inCtl, in_w: slice(inW, c * d.WS, d.WS), out_res: slice(res, c * d.accW, d.accW) });
+  }
+  return m.build(reg.sigs);
+}
+
+/** The tv array: every row edge sees the control word in the same cycle, every row the same weight slot. */
+function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
+  const P = reg.prefix;
+  const m = new ModuleBuilder(`${P}_array`, [
+    `${P}_array: ${d.R}x${d.C} term-revealing array of term-by-value cells.`,
+    'Rows share the control word and columns share the weight slot (delayed one cycle to meet the edges\' active group); no skew.',
+  ]);
+  const { clk, rst } = clkRst(m);
+  const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
+  const inLanes = m.input('in_lanes', d.R * d.L * d.BX, 'load-beat data, all rows');
+  const inW = m.input('in_w', d.C * d.WS, 'weight slot of every column, aligned with in_cw');
+  const outRes = m.output('out_res', d.R * d.C * d.accW, 'held result of cell (r,c) at index r*C+c');
+  const edgeParams = { G: d.G, L: d.L, BX: d.BX, DW: d.DW, TCW: d.TCW, BCW: d.BCW, CWW: d.CWW };
+  const edge = reg.leaf(TV_EDGE, edgeParams);
+  const w = delayed(m, reg, 'w_d', clk, rst, inW, d.edgeLatency, 'weight slot, aligned with the edges\' output');
+  for (let r = 0; r < d.R; r++) {
+    const xs = m.wire(`x_${r}`, d.G * d.XV, `row ${r} active group`);
+    const ctl = m.wire(`ctl_${r}`, 3, `row ${r} control bits`);
+    m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: inCw, in_lanes: slice(inLanes, r * d.L * d.BX, d.L * d.BX), out_x: xs, out_ctl: ctl });
+    m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_ctl: ctl, in_w: w, out_res: slice(outRes, r * d.C * d.accW, d.C * d.accW) });
+  }
+  return m.build(reg.sigs);
+}
+
 /** The array: R row edges + R rows, with the systolic skew of data rows and weight columns. */
 function buildArray(reg: Registry, d: Derived, row: Signature): Module {
   const P = reg.prefix;
   const m = new ModuleBuilder(`${P}_array`, [
     `${P}_array: ${d.R}x${d.C} term-revealing systolic array.`,
-    `Row r sees the control word r cycles late (edge chain), column c sees weight terms c+${LATENCY.edge} cycles late.`,
+    `Row r sees the control word r cycles late (edge chain), column c sees weight terms c+${d.edgeLatency} cycles late.`,
   ]);
   const { clk, rst } = clkRst(m);
   const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
@@ -62,7 +106,7 @@ function buildArray(reg: Registry, d: Derived, row: Signature): Module {
   // weights: column c delayed by c + edge latency so it meets its row's data slice
   const wTop: Expr[] = [];
   for (let c = 0; c < d.C; c++) {
-    wTop.push(delayed(m, reg, `w_skew_${c}`, clk, rst, slice(inW, c * d.WT, d.WT), c + LATENCY.edge, `column ${c} weight term, skewed`));
+    wTop.push(delayed(m, reg, `w_skew_${c}`, clk, rst, slice(inW, c * d.WT, d.WT), c + d.edgeLatency, `column ${c} weight term, skewed`));
   }
   let wIn = pack(wTop);
   let cw = inCw;
@@ -98,7 +142,7 @@ export function topPorts(d: Derived): { name: string; dir: 'input' | 'output'; w
     { name: 'in_t_shift', dir: 'input', width: d.C * d.SW, doc: `per column: right shift s, 0..${d.maxShift}` },
     { name: 'in_w_valid', dir: 'input', width: 1, doc: 'weight slot valid' },
     { name: 'out_w_ready', dir: 'output', width: 1, doc: 'weight slot accepted when valid & ready' },
-    { name: 'in_w_data', dir: 'input', width: d.C * d.WT, doc: `per column: weight term {nz, idx[${d.IW}], sign, exp[${d.EW}]}` },
+    { name: 'in_w_data', dir: 'input', width: d.C * d.WS, doc: `per column: ${d.P > 1 ? `${d.P} weight terms (term 0 low), each ` : 'weight term '}{nz, idx[${d.IW}], sign, exp[${d.EW}]}` },
     { name: 'in_x_valid', dir: 'input', width: 1, doc: 'data load beat valid' },
     { name: 'out_x_ready', dir: 'output', width: 1, doc: 'data load beat accepted when valid & ready' },
     { name: 'in_x_data', dir: 'input', width: d.R * d.L * d.BX, doc: `per row, per lane: raw signed ${d.BX}-bit value (row 0 lane 0 in the low bits)` },
@@ -126,11 +170,12 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const rst = p['rst'] as Expr;
   const seqParams = {
     R: d.R, C: d.C, G: d.G, L: d.L, BX: d.BX, TW: d.TW, TX: d.TX, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW,
-    TCW: d.TCW, BCW: d.BCW, WT: d.WT, BBW: d.BBW, MBW: d.MBW, SW: d.SW, LMIN: d.LMIN, LMW: d.LMW, CWW: d.CWW,
+    TCW: d.TCW, BCW: d.BCW, WT: d.WS, BBW: d.BBW, MBW: d.MBW, SW: d.SW, LMIN: d.LMIN, LMW: d.LMW, CWW: d.CWW,
+    TV: d.cell === 'tv' ? 1 : 0, P: d.P,
   };
   const cw = m.wire('cw', d.CWW, 'control word');
   const lanes = m.wire('lanes', d.R * d.L * d.BX, 'load-beat data');
-  const w = m.wire('w', d.C * d.WT, 'current weight slot');
+  const w = m.wire('w', d.C * d.WS, 'current weight slot');
   const pBias = m.wire('p_bias', d.C * d.BBW);
   const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: d.MULW === 0 });
   const pShift = m.wire('p_shift', d.C * d.SW);
@@ -207,6 +252,12 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The k_eff / d_eff rule of the cycle schedule for the design's cell kind. */
+function scheduleRule(d: Derived): string {
+  if (d.cell === 'tv') return `conventional k_eff = ceil(g*${d.TW}/${d.P}), TR k_eff = ceil(k/${d.P}); d_eff = 1 (data capped at load)`;
+  return `conventional k_eff = g*${d.TW}, d_eff = ${d.TX}; TR k_eff = k, d_eff = d`;
+}
+
 function header(cfg: TrConfig, d: Derived, hash: string): string {
   const lines = [
     `trgen ${GENERATOR_VERSION}: term-revealing systolic array "${cfg.name}" (generated; do not edit)`,
@@ -221,7 +272,8 @@ function header(cfg: TrConfig, d: Derived, hash: string): string {
     `  k register   ${d.KW} bits (1..${d.kMax}); d ${d.DW} bits (1..${d.TX}); g ${d.GW} bits (1..${d.G}); groups ${d.NGW} bits`,
     `  output stage bias ${d.BBW} bits, ${d.MULW ? `multiplier ${d.MULW} bits` : 'no multiplier (shift only)'}, shift 0..${d.maxShift}`,
     'schedule (all inputs available):',
-    `  cycles/group = max(k_eff*d_eff, ceil(g/${d.L})); conventional k_eff = g*${d.TW}, d_eff = ${d.TX}; TR k_eff = k, d_eff = d`,
+    `  cell kind    ${d.cell === 'tv' ? `tv (term by value, ${d.P} weight term${d.P > 1 ? 's' : ''} per cycle)` : 'tp (term pair)'}`,
+    `  cycles/group = max(k_eff*d_eff, ceil(g/${d.L})+1); ${scheduleRule(d)}`,
     `  cycles/tile  = max(groups*cycles/group, ${d.LMIN}); result (r,c) leaves ${d.outLatency + 1}+r*${d.C}+c cycles after the tile's last work cycle`,
   ];
   return lines.map((l) => `// ${l}`.trimEnd()).join('\n') + '\n';
@@ -231,8 +283,9 @@ function header(cfg: TrConfig, d: Derived, hash: string): string {
 export function buildDesign(cfg: TrConfig): Design {
   const d = derive(cfg);
   const reg = new Registry(cfg.name);
-  const row = reg.add(buildRow(reg, d));
-  const array = reg.add(buildArray(reg, d, row));
+  const tv = cfg.cell === 'tv';
+  const row = reg.add(tv ? buildTvRow(reg, d) : buildRow(reg, d));
+  const array = reg.add(tv ? buildTvArray(reg, d, row) : buildArray(reg, d, row));
   const top = buildTop(reg, d, array);
   const hash = createHash('sha256').update(canonicalJson(cfg)).digest('hex');
   const files: Record<string, string> = {};
@@ -240,7 +293,7 @@ export function buildDesign(cfg: TrConfig): Design {
   const put = (module: string, text: string, head: string): void => {
     files[`${module}.v`] = `${head}\n\`default_nettype none\n\n${text}\n\`default_nettype wire\n`;
   };
-  for (const l of TR_LEAVES) put(`${cfg.name}_${l.suffix}`, leafText(cfg.name, l), short);
+  for (const l of trLeaves(cfg.cell)) put(`${cfg.name}_${l.suffix}`, leafText(cfg.name, l), short);
   put(row.name, emitModule(row as Module), short);
   put(array.name, emitModule(array as Module), short);
   put(top.name, emitModule(top), header(cfg, d, hash));
@@ -254,12 +307,12 @@ export function buildDesign(cfg: TrConfig): Design {
     ports: topPorts(d),
     fields: {
       weightTerm: { nz: d.WT - 1, idx: [d.EW + 1 + d.IW - 1, d.EW + 1], sign: d.EW, exp: [d.EW - 1, 0], width: d.WT },
-      controlWord: '{lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}',
+      controlWord: '{dcap, lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}',
     },
     schedule: {
-      groupCycles: `max(k_eff*d_eff, ceil(g/${d.L}))`,
+      groupCycles: `max(k_eff*d_eff, ceil(g/${d.L})+1)`,
       tileCycles: `max(ngroups*groupCycles, ${d.LMIN})`,
-      conventional: `k_eff = g*${d.TW}, d_eff = ${d.TX}`,
+      conventional: scheduleRule(d),
       firstOutputLatency: `${d.outLatency + 1} cycles after the tile's last work cycle, then one result per cycle (row-major)`,
     },
   };

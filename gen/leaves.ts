@@ -55,10 +55,32 @@ export const EDGE: Leaf = {
   },
 };
 
+/** Term-by-value cell (cell kind tv). */
+export const TV_CELL: Leaf = {
+  suffix: 'cell',
+  file: 'tv_cell.v',
+  params: ['G', 'IW', 'EW', 'XV', 'PW', 'P', 'ACCW'],
+  ports(p) {
+    const [G, IW, EW, XV, , P, ACCW] = need(p, 'G', 'IW', 'EW', 'XV', 'PW', 'P', 'ACCW') as [number, number, number, number, number, number, number];
+    return [...clkRst, i('in_x', G * XV), i('in_ctl', 3), i('in_w', P * (IW + EW + 2)), o('out_res', ACCW)];
+  },
+};
+
+/** Row edge that caps data values in binary (cell kind tv). */
+export const TV_EDGE: Leaf = {
+  suffix: 'edge',
+  file: 'tv_edge.v',
+  params: ['G', 'L', 'BX', 'DW', 'TCW', 'BCW', 'CWW'],
+  ports(p) {
+    const [G, L, BX, , , , CWW] = need(p, 'G', 'L', 'BX', 'DW', 'TCW', 'BCW', 'CWW') as [number, number, number, number, number, number, number];
+    return [...clkRst, i('in_cw', CWW), i('in_lanes', L * BX), o('out_x', G * (BX + 1)), o('out_ctl', 3)];
+  },
+};
+
 export const SEQ: Leaf = {
   suffix: 'seq',
   file: 'tr_seq.v',
-  params: ['R', 'C', 'G', 'L', 'BX', 'TW', 'TX', 'KW', 'DW', 'GW', 'NGW', 'TCW', 'BCW', 'WT', 'BBW', 'MBW', 'SW', 'LMIN', 'LMW', 'CWW'],
+  params: ['R', 'C', 'G', 'L', 'BX', 'TW', 'TX', 'KW', 'DW', 'GW', 'NGW', 'TCW', 'BCW', 'WT', 'BBW', 'MBW', 'SW', 'LMIN', 'LMW', 'CWW', 'TV', 'P'],
   ports(p) {
     const [R, C, L, BX, KW, DW, GW, NGW, WT, BBW, MBW, SW, CWW] = need(p, 'R', 'C', 'L', 'BX', 'KW', 'DW', 'GW', 'NGW', 'WT', 'BBW', 'MBW', 'SW', 'CWW') as [
       number, number, number, number, number, number, number, number, number, number, number, number, number,
@@ -112,7 +134,8 @@ export const DELAY: Leaf = {
   },
 };
 
-export const TR_LEAVES: readonly Leaf[] = [SEQ, EDGE, CELL, READOUT, OUT, DELAY];
+/** The leaves of a TR design with cells of the given kind. */
+export const trLeaves = (cell: 'tp' | 'tv'): readonly Leaf[] => (cell === 'tv' ? [SEQ, TV_EDGE, TV_CELL, READOUT, OUT, DELAY] : [SEQ, EDGE, CELL, READOUT, OUT, DELAY]);
 
 /** Signature of a leaf instance with concrete parameters. */
 export function leafSig(prefix: string, leaf: Leaf, params: Record<string, number>): Signature {

@@ -17,11 +17,11 @@ module @@P@@_edge #(
     parameter TX  = 4,   // max HESE terms of a data value
     parameter TCW = 2,   // width of the term index t
     parameter BCW = 1,   // width of the beat index
-    parameter CWW = 16   // control word width = 6 + TCW + BCW + L
+    parameter CWW = 16   // control word width = 6 + TCW + BCW + L + (width of dcap)
 ) (
     input  wire                    clk,
     input  wire                    rst,
-    input  wire [CWW-1:0]          in_cw,    // {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}
+    input  wire [CWW-1:0]          in_cw,    // {dcap, lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}
     input  wire [L*BX-1:0]         in_lanes, // raw values of this row for the load beat (two's complement)
     output wire [CWW-1:0]          out_cw,   // in_cw delayed by one cycle, to the next row
     output reg  [3+G*(EX+2)-1:0]   out_x     // {last, first, work, term[G-1] .. term[0]}
@@ -39,6 +39,9 @@ module @@P@@_edge #(
     wire [TCW-1:0] cw_t    = in_cw[6 +: TCW];
     wire [BCW-1:0] cw_beat = in_cw[6 + TCW +: BCW];
     wire [L-1:0]   cw_lv   = in_cw[6 + TCW + BCW +: L];
+    /* verilator lint_off UNUSED */
+    wire [CWW-7-TCW-BCW-L:0] unused_dcap = in_cw[CWW-1:6 + TCW + BCW + L];   // the cap is the schedule's t < d here
+    /* verilator lint_on UNUSED */
 
     reg [CWW-1:0] cwq;
     assign out_cw = cwq;

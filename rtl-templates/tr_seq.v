@@ -8,9 +8,13 @@
 // new tile (possibly with different control registers) starts the cycle after the previous one ends.
 //   conventional mode (mode=0): k_eff = g*TW weight slots, d_eff = TX data terms  -> exact
 //   term-revealing mode (mode=1): k_eff = k,     d_eff = d
+// With term-by-value cells (TV = 1) a weight slot carries P terms per column and every data value is capped
+// at the edge when it is loaded: a group takes ceil(k_eff/P) slots of one cycle each (d_eff = 1), and the cap
+// (d in TR mode, TX in conventional mode) travels in the control word with the load beats.
 // For timing, the head descriptor's control fields are sanitised into registers (hd_*) before use, and the
 // counters carry registered "last" flags, so the issue decision is a shallow function of registers.
-// Control word out_cw = {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
+// Control word out_cw = {dcap, lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work);
+// dcap is the data cap of the group being loaded (used by tv edges only).
 module @@P@@_seq #(
     parameter R    = 2,
     parameter C    = 2,
@@ -25,13 +29,15 @@ module @@P@@_seq #(
     parameter NGW  = 10,
     parameter TCW  = 2,
     parameter BCW  = 1,
-    parameter WT   = 9,
+    parameter WT   = 9,   // weight slot bits per column (one term, or P terms with TV)
     parameter BBW  = 24,
     parameter MBW  = 16,  // multiplier width (1 when the design uses pure shifts; the field is then ignored)
     parameter SW   = 6,
     parameter LMIN = 16,
     parameter LMW  = 5,
-    parameter CWW  = 19
+    parameter CWW  = 19,
+    parameter TV   = 0,   // 1: term-by-value cells (slots of P terms, one cycle each, data capped at load)
+    parameter P    = 1    // weight terms per slot and column (TV only)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -82,14 +88,20 @@ module @@P@@_seq #(
     wire [DW-1:0]  s_d  = d_zero ? {{(DW-1){1'b0}}, 1'b1} : d_big ? TX[DW-1:0] : in_t_d;
     wire [KW-1:0]  s_k  = k_zero ? {{(KW-1){1'b0}}, 1'b1} : in_t_k;
     wire [NGW-1:0] s_ng = n_zero ? {{(NGW-1){1'b0}}, 1'b1} : in_t_ngroups;
-    wire [KW-1:0]  s_keff = in_t_mode ? s_k : s_g * TW[KW-1:0];
-    wire [DW-1:0]  s_deff = in_t_mode ? s_d : TX[DW-1:0];
+    wire [KW-1:0]  s_kt   = in_t_mode ? s_k : s_g * TW[KW-1:0];
+    /* verilator lint_off UNUSED */
+    wire [31:0]    s_kp   = ({{(32-KW){1'b0}}, s_kt} + P - 1) / P;   // slots per group (TV)
+    /* verilator lint_on UNUSED */
+    wire [DW-1:0]  s_dcap = in_t_mode ? s_d : TX[DW-1:0];
+    wire [KW-1:0]  s_keff = (TV != 0) ? s_kp[KW-1:0] : s_kt;
+    wire [DW-1:0]  s_deff = (TV != 0) ? {{(DW-1){1'b0}}, 1'b1} : s_dcap;
 
     reg            hd_v;
     reg            hd_bad;
     reg [GW-1:0]   hd_g;
     reg [KW-1:0]   hd_keff;
     reg [DW-1:0]   hd_deff;
+    reg [DW-1:0]   hd_dcap;
     reg [NGW-1:0]  hd_ng;
     reg            hd_t1, hd_j1, hd_n1;   // d_eff == 1, k_eff == 1, ngroups == 1
 
@@ -145,12 +157,14 @@ module @@P@@_seq #(
     reg [NGW-1:0]  ld_ng;
     reg [NGW-1:0]  ld_grp;
     reg [BCW-1:0]  ld_beat;
+    reg [DW-1:0]   ld_dcap;
 
     wire           ld_ctx  = ld_act || (ld_peek_ok && hd_v && in_t_valid);
     wire [GW-1:0]  lg      = ld_act ? ld_g    : hd_g;
     wire [NGW-1:0] lng     = ld_act ? ld_ng   : hd_ng;
     wire [NGW-1:0] lgrp    = ld_act ? ld_grp  : {NGW{1'b0}};
     wire [BCW-1:0] lbeat   = ld_act ? ld_beat : {BCW{1'b0}};
+    wire [DW-1:0]  lcap    = ld_act ? ld_dcap : hd_dcap;
     // the next-group buffer is refilled from the cycle after a swap (not in the swap cycle itself: keeping
     // the load path independent of the issue decision keeps both short)
     assign out_x_ready = ld_ctx && !nxt_full;
@@ -169,7 +183,7 @@ module @@P@@_seq #(
 
     always @(posedge clk) begin
         if (rst) begin
-            hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_keff <= {KW{1'b0}}; hd_deff <= {DW{1'b0}};
+            hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_keff <= {KW{1'b0}}; hd_deff <= {DW{1'b0}}; hd_dcap <= {DW{1'b0}};
             hd_ng <= {NGW{1'b0}}; hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0;
             busy <= 1'b0;
             c_keff <= {KW{1'b0}}; c_deff <= {DW{1'b0}}; c_ng <= {NGW{1'b0}}; c_relu <= 1'b0;
@@ -181,7 +195,7 @@ module @@P@@_seq #(
             nxt_full <= 1'b0;
             w_buf0 <= {C*WT{1'b0}}; w_buf1 <= {C*WT{1'b0}}; w_cnt <= 2'd0;
             ld_act <= 1'b0; ld_peek_ok <= 1'b1;
-            ld_g <= {GW{1'b0}}; ld_ng <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}};
+            ld_g <= {GW{1'b0}}; ld_ng <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dcap <= {DW{1'b0}};
             out_cw <= {CWW{1'b0}};
             out_lanes <= {R*L*BX{1'b0}};
             out_w <= {C*WT{1'b0}};
@@ -198,6 +212,7 @@ module @@P@@_seq #(
                 hd_g <= s_g;
                 hd_keff <= s_keff;
                 hd_deff <= s_deff;
+                hd_dcap <= s_dcap;
                 hd_ng <= s_ng;
                 hd_t1 <= (s_deff == {{(DW-1){1'b0}}, 1'b1});
                 hd_j1 <= (s_keff == {{(KW-1){1'b0}}, 1'b1});
@@ -260,6 +275,7 @@ module @@P@@_seq #(
                 if (!ld_act) begin
                     ld_g <= hd_g;
                     ld_ng <= hd_ng;
+                    ld_dcap <= hd_dcap;
                     ld_peek_ok <= 1'b0;
                 end
                 if (beat_last) begin
@@ -278,7 +294,7 @@ module @@P@@_seq #(
             if (beat_fire && beat_last) nxt_full <= 1'b1;
             if (swap) nxt_full <= 1'b0;
 
-            out_cw <= {lane_v, lbeat, c_t, beat_fire & (lbeat == {BCW{1'b0}}), beat_fire,
+            out_cw <= {lcap, lane_v, lbeat, c_t, beat_fire & (lbeat == {BCW{1'b0}}), beat_fire,
                        issue & is_last, pop, swap, issue};
         end
     end

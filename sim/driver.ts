@@ -85,8 +85,12 @@ export function dotSpec(cfg: TrConfig, c: Control): DotSpec {
   return { mode: c.mode, g: c.g, k: c.k, d: c.d, wBits: cfg.wBits, xBits: cfg.xBits, encoding: 'hese' };
 }
 
+/** Weight slots per group (kEff) and work cycles per slot (dEff) of a tile: tp cells take one term pair per
+ *  cycle (k_eff slots of d_eff cycles); tv cells take P weight terms times whole capped values per cycle. */
 export function effective(d: Derived, c: Control): { kEff: number; dEff: number } {
-  return c.mode === 'conventional' ? { kEff: c.g * d.TW, dEff: d.TX } : { kEff: c.k, dEff: c.d };
+  const terms = c.mode === 'conventional' ? c.g * d.TW : c.k;
+  if (d.cell === 'tv') return { kEff: Math.ceil(terms / d.P), dEff: 1 };
+  return { kEff: terms, dEff: c.mode === 'conventional' ? d.TX : c.d };
 }
 
 /** Check a job against the design: every violation is a UserError naming the job and the field. */
@@ -147,12 +151,18 @@ export function packWeightTerm(d: Derived, idx: number, t: Term | null): bigint 
   return (1n << BigInt(d.WT - 1)) | (BigInt(idx) << BigInt(d.EW + 1)) | ((t.sign < 0 ? 1n : 0n) << BigInt(d.EW)) | BigInt(t.exp);
 }
 
-/** Weight slots of one group of one channel: its kept terms (value index order, most significant first), padded. */
+/** Weight slots of one group of one channel: its kept terms (value index order, most significant first), P per
+ *  slot (term 0 in the low bits), padded with empty terms to kEff slots. */
 export function groupSlots(d: Derived, kept: Term[][], kEff: number): bigint[] {
+  const terms: bigint[] = [];
+  kept.forEach((ts, i) => ts.forEach((t) => terms.push(packWeightTerm(d, i, t))));
+  if (terms.length > kEff * d.P) throw new Error(`internal: ${terms.length} weight terms in a group of ${kEff} slots of ${d.P}`);
   const slots: bigint[] = [];
-  kept.forEach((terms, i) => terms.forEach((t) => slots.push(packWeightTerm(d, i, t))));
-  if (slots.length > kEff) throw new Error(`internal: ${slots.length} weight terms in a group of budget ${kEff}`);
-  while (slots.length < kEff) slots.push(0n);
+  for (let s = 0; s < kEff; s++) {
+    let slot = 0n;
+    for (let p = 0; p < d.P; p++) slot |= (terms[s * d.P + p] ?? 0n) << BigInt(p * d.WT);
+    slots.push(slot);
+  }
   return slots;
 }
 
@@ -215,7 +225,7 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks
         }
         for (let sl = 0; sl < kEff; sl++) {
           let beat = 0n;
-          for (let cc = 0; cc < d.C; cc++) beat |= ((perCol[cc] as bigint[])[sl] as bigint) << BigInt(cc * d.WT);
+          for (let cc = 0; cc < d.C; cc++) beat |= ((perCol[cc] as bigint[])[sl] as bigint) << BigInt(cc * d.WS);
           wBeats.push(beat);
         }
       }

@@ -3,6 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type TrConfig, resolveConfig } from '../gen/config.ts';
+
+/** The cell kinds every regression runs over: config fields and a label for test names. */
+export const CELL_VARIANTS: readonly { label: string; fields: Partial<TrConfig> }[] = [
+  { label: 'tp', fields: { cell: 'tp', termsPerCycle: 1 } },
+  { label: 'tv P=1', fields: { cell: 'tv', termsPerCycle: 1 } },
+  { label: 'tv P=2', fields: { cell: 'tv', termsPerCycle: 2 } },
+];
 import { Rng } from '../sim/model/rng.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,7 +22,7 @@ export function runTs(script: string, args: string[], opts: { cwd?: string; time
 }
 
 /** A random but valid hardware config (small enough to simulate quickly). */
-export function randomConfig(seed: number): TrConfig {
+export function randomConfig(seed: number, extra: Partial<TrConfig> = {}): TrConfig {
   const rng = new Rng(seed);
   const groupMax = rng.int(1, 8);
   return resolveConfig({
@@ -29,5 +36,6 @@ export function randomConfig(seed: number): TrConfig {
     maxK: rng.int(1, 200),
     outMulBits: rng.pick([0, 2, 7, 12, 16]),
     biasBits: rng.pick([0, 0, 10]),
+    ...extra,
   });
 }

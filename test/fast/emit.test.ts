@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
 import { TEMPLATE_DIR, TemplateError, substitute, templateParams } from '../../gen/emit.ts';
-import { TR_LEAVES } from '../../gen/leaves.ts';
+import { trLeaves } from '../../gen/leaves.ts';
+
+const ALL_TR_LEAVES = [...new Set([...trLeaves('tp'), ...trLeaves('tv')])];
 import { ModuleBuilder, cat, konst, slice } from '../../gen/netlist.ts';
 
 describe('netlist builder', () => {
@@ -51,7 +53,7 @@ describe('templates', () => {
   });
 
   it('each leaf declares exactly the parameters the generator passes', () => {
-    for (const leaf of TR_LEAVES) {
+    for (const leaf of ALL_TR_LEAVES) {
       const text = readFileSync(join(TEMPLATE_DIR, leaf.file), 'utf8');
       expect({ file: leaf.file, params: templateParams(text).sort() }).toEqual({ file: leaf.file, params: [...leaf.params].sort() });
     }
@@ -66,8 +68,8 @@ describe('templates', () => {
   });
 
   it('every template file is used', () => {
-    const used = new Set(TR_LEAVES.map((l) => l.file));
-    const trFiles = readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith('tr_'));
+    const used = new Set(ALL_TR_LEAVES.map((l) => l.file));
+    const trFiles = readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith('tr_') || f.startsWith('tv_'));
     expect(trFiles.sort()).toEqual([...used].sort());
   });
 });

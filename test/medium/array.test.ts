@@ -4,14 +4,14 @@
  * Seeds are fixed and appear in the test names.
  */
 import { describe, expect, it } from 'vitest';
-import { type TrConfig, derive, presetConfig } from '../../gen/config.ts';
+import { type TrConfig, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { type Control, type Job, effective } from '../../sim/driver.ts';
 import { dotExact } from '../../sim/model/dot.ts';
 import { Rng } from '../../sim/model/rng.ts';
 import { maxMagnitude } from '../../sim/model/terms.ts';
 import { simulateJobs } from '../../sim/run.ts';
 import { parseVectors, randomVectors } from '../../sim/vectors.ts';
-import { randomConfig } from '../helpers.ts';
+import { CELL_VARIANTS, randomConfig } from '../helpers.ts';
 
 function randomJob(cfg: TrConfig, rng: Rng, control: Control, M: number, N: number, K: number, relu = false): Job {
   const d = derive(cfg);
@@ -53,19 +53,20 @@ async function checkRun(cfg: TrConfig, jobs: Job[], label: string, opts: { stall
   return r;
 }
 
-describe('RTL vs golden model', () => {
-  for (const [preset, seed] of [['tiny', 1], ['small', 2], ['wide', 3], ['default', 4]] as const) {
-    it(`preset ${preset}: random conventional and TR jobs in one stream (seed ${seed})`, async () => {
-      const cfg = presetConfig(preset);
-      const file = randomVectors({ preset }, seed, { cases: 8, maxK: 4 * cfg.groupMax + 3 });
+for (const v of CELL_VARIANTS) describe(`RTL vs golden model, ${v.label} cells`, () => {
+  const preset = (name: string): TrConfig => resolveConfig({ preset: name, ...v.fields });
+  for (const [name, seed] of [['tiny', 1], ['small', 2], ['wide', 3], ['default', 4]] as const) {
+    it(`preset ${name}: random conventional and TR jobs in one stream (seed ${seed})`, async () => {
+      const cfg = preset(name);
+      const file = randomVectors({ preset: name, ...v.fields }, seed, { cases: 8, maxK: 4 * cfg.groupMax + 3 });
       const { jobs } = parseVectors(JSON.stringify(file), `seed ${seed}`);
-      await checkRun(cfg, jobs, `${preset}/seed ${seed}`);
+      await checkRun(cfg, jobs, `${name}/${v.label}/seed ${seed}`);
     });
   }
 
   for (const seed of [201, 202, 203]) {
     it(`random hardware config (seed ${seed})`, async () => {
-      const cfg = randomConfig(seed);
+      const cfg = randomConfig(seed, v.fields);
       const rng = new Rng(seed);
       const d = derive(cfg);
       const jobs: Job[] = [];
@@ -79,14 +80,14 @@ describe('RTL vs golden model', () => {
   }
 
   it('mode and registers switch between tiles with zero lost cycles (seed 7)', async () => {
-    const cfg = presetConfig('small');
+    const cfg = preset('small');
     const d = derive(cfg);
     const rng = new Rng(7);
-    // long tiles (no minimum-length padding), changing mode, k, d and g at every tile boundary
+    // long, compute-bound tiles (no minimum-length padding), changing mode, k, d and g at every tile boundary
     const controls: Control[] = [
       { mode: 'conventional', g: 8, k: 1, d: 1 },
       { mode: 'tr', g: 8, k: 6, d: 2 },
-      { mode: 'tr', g: 5, k: 3, d: 3 },
+      { mode: 'tr', g: 5, k: 6, d: 3 }, // k >= 5: compute-bound for every cell kind (tv P=2: 3 slots, 2 load beats + 1)
       { mode: 'conventional', g: 3, k: 1, d: 1 },
       { mode: 'tr', g: 8, k: 12, d: 4 },
     ];
@@ -103,8 +104,8 @@ describe('RTL vs golden model', () => {
   });
 
   it('random stalls on every input stream change no output (seed 9)', async () => {
-    const cfg = presetConfig('small');
-    const file = randomVectors({ preset: 'small' }, 9, { cases: 6 });
+    const cfg = preset('small');
+    const file = randomVectors({ preset: 'small', ...v.fields }, 9, { cases: 6 });
     const { jobs } = parseVectors(JSON.stringify(file), 'seed 9');
     const r = await checkRun(cfg, jobs, 'stalls 40%', { stallPct: 40, stallSeed: 9 });
     expect(r.end.stalls).toBeGreaterThan(50);
@@ -113,7 +114,7 @@ describe('RTL vs golden model', () => {
   });
 
   it('bandwidth-bound groups take ceil(g/L) cycles; tiny tiles are padded to the minimum length', async () => {
-    const cfg = presetConfig('small'); // L = 4
+    const cfg = preset('small'); // L = 4
     const d = derive(cfg);
     const rng = new Rng(13);
     const jobs = [
@@ -131,7 +132,7 @@ describe('RTL vs golden model', () => {
   });
 
   it('a one-cycle tile held back by the minimum tile length delays the next tile by its real issue cycle (seed 14)', async () => {
-    const cfg = presetConfig('small');
+    const cfg = preset('small');
     const d = derive(cfg);
     const rng = new Rng(14);
     const jobs = [
@@ -175,5 +176,25 @@ describe('exact latency', () => {
     const r = await checkRun(cfg, [job], 'latency');
     expect(r.schedule.tiles[0]).toEqual({ first: 2, last: 33, itemCycles: [44, 45, 46, 47] });
     expect(r.items.map((x) => [x.cycle, x.row, x.col])).toEqual([[44, 0, 0], [45, 0, 1], [46, 1, 0], [47, 1, 1]]);
+  });
+
+  it('tiny preset with tv cells (P = 1 and 2), one conventional tile: cycles by hand', async () => {
+    // tv: edge 1 cycle (swap -> active group), cell 3 (select, shift, accumulate; +1 pair sum for P = 2):
+    // goDelay = 1 + 3 - 1 = 3, outLatency = 3 + 2 (read-out) + 4 (output stage) = 9 (P = 2: 10)
+    for (const P of [1, 2]) {
+      const cfg = resolveConfig({ preset: 'tiny', cell: 'tv', termsPerCycle: P });
+      const d = derive(cfg);
+      expect({ P, LMIN: d.LMIN, goDelay: d.goDelay, outLatency: d.outLatency }).toEqual({ P, LMIN: 4 + 3 + P, goDelay: 2 + P, outLatency: 8 + P });
+      const job = randomJob(cfg, new Rng(5), { mode: 'conventional', g: 4, k: 1, d: 1 }, 2, 2, 8);
+      // conventional: every term of the 4 weights of a group, 4 * TW = 8 terms = 8/P slots of one cycle each;
+      // 2 groups. First work cycle 2 (descriptor registered in cycle 0, loaded in 1), last = 2 + 2*8/P - 1;
+      // its control word is visible one cycle later, results follow outLatency + r*C + c cycles after that.
+      expect(effective(d, job.control)).toEqual({ kEff: 8 / P, dEff: 1 });
+      const last = 2 + (2 * 8) / P - 1;
+      const items = [0, 1, 2, 3].map((i) => last + 1 + 8 + P + i);
+      const r = await checkRun(cfg, [job], `tv latency P=${P}`);
+      expect(r.schedule.tiles[0]).toEqual({ first: 2, last, itemCycles: items });
+      expect(r.items.map((x) => x.cycle)).toEqual(items);
+    }
   });
 });

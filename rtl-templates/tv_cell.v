@@ -1,0 +1,105 @@
+// @@P@@_cell (cell kind tv): one term-by-value MAC cell (hand-written leaf, see README "Cell kinds").
+// Each cycle it takes P weight terms {nz, idx, sign, exp} of its column and multiplies each by the whole data
+// value it names, already capped to d HESE terms by the row edge: sign(w) * x_capped * 2^exp is a negation
+// and a shift, with no multiplier. The product of a weight term and a capped value is the sum of the term
+// pairs the tMAC cell would form one by one, so the results are the same bit for bit in k_eff/P cycles per
+// group instead of k_eff*d_eff. The row's data bus (the edge's active group) and control bits are shared by
+// every cell of the row and not registered here.
+// Pipeline: stage A (select the value named by idx, negate for a negative weight term, zero for no term) ->
+// stage B (shift by exp) -> [P = 2: stage S (sum of the two products)] -> accumulator.
+// The accumulator restarts by a synchronous clear in the cycle after a tile's last work cycle (the clear
+// is the flip-flops' own reset input, so the adder packs with them); the last sum goes to out_res, which
+// holds it until the next tile's last cycle (the array's read-out collects it in between).
+module @@P@@_cell #(
+    parameter G    = 8,   // data values per group (design maximum group size)
+    parameter IW   = 3,   // weight index width
+    parameter EW   = 3,   // weight exponent width
+    parameter XV   = 9,   // capped data value width (signed)
+    parameter PW   = 16,  // product width (signed): XV + largest weight exponent
+    parameter P    = 1,   // weight terms per cycle (1 or 2)
+    parameter ACCW = 24   // accumulator width (signed)
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+    input  wire [G*XV-1:0]          in_x,     // the row's active group, value 0 in the low bits
+    input  wire [2:0]               in_ctl,   // {last, first, work}
+    input  wire [P*(IW+EW+2)-1:0]   in_w,     // P weight terms {nz, idx, sign, exp}, term 0 in the low bits
+    output reg  [ACCW-1:0]          out_res   // accumulator of the last finished tile (held)
+);
+    localparam WT = IW + EW + 2;
+
+    wire x_work = in_ctl[0];
+    wire x_last = in_ctl[2];
+    /* verilator lint_off UNUSED */
+    wire x_first = in_ctl[1];   // the clear after the previous tile's last cycle already restarted acc
+    /* verilator lint_on UNUSED */
+
+    // ---- stage A: select, negate (zero when there is no term or no work) ----
+    reg [XV-1:0] sel [0:P-1];
+    integer p, i;
+    always @(*) begin
+        for (p = 0; p < P; p = p + 1) begin
+            sel[p] = {XV{1'b0}};
+            for (i = 0; i < G; i = i + 1)
+                if (in_w[p*WT + EW + 1 +: IW] == i[IW-1:0]) sel[p] = in_x[i*XV +: XV];
+        end
+    end
+    reg [XV-1:0] a_val [0:P-1];
+    reg [EW-1:0] a_exp [0:P-1];
+    reg          a_last;
+    always @(posedge clk) begin
+        for (p = 0; p < P; p = p + 1) begin
+            if (rst || !(x_work && in_w[p*WT + WT - 1])) a_val[p] <= {XV{1'b0}};
+            else if (in_w[p*WT + EW])                       a_val[p] <= -sel[p];
+            else                                            a_val[p] <= sel[p];
+            a_exp[p] <= in_w[p*WT +: EW];
+        end
+        a_last <= !rst && x_work && x_last;
+    end
+
+    // ---- stage B: shift ----
+    reg [PW-1:0] b_prod [0:P-1];
+    reg          b_last;
+    always @(posedge clk) begin
+        for (p = 0; p < P; p = p + 1)
+            b_prod[p] <= {{(PW-XV){a_val[p][XV-1]}}, a_val[p]} << a_exp[p];
+        b_last <= !rst && a_last;
+    end
+
+    // ---- [stage S: pair sum], sign-extended (or wrapped) to the accumulator width ----
+    wire [ACCW-1:0] addend;
+    wire            add_last;
+    generate
+        if (P == 2) begin : g_p2
+            reg [PW:0] s_sum;
+            reg        s_last;
+            always @(posedge clk) begin
+                s_sum  <= {b_prod[0][PW-1], b_prod[0]} + {b_prod[1][PW-1], b_prod[1]};
+                s_last <= !rst && b_last;
+            end
+            if (ACCW > PW + 1) begin : g_ext
+                assign addend = {{(ACCW-PW-1){s_sum[PW]}}, s_sum};
+            end else begin : g_wrap
+                assign addend = s_sum[ACCW-1:0];
+            end
+            assign add_last = s_last;
+        end else begin : g_p1
+            if (ACCW > PW) begin : g_ext
+                assign addend = {{(ACCW-PW){b_prod[0][PW-1]}}, b_prod[0]};
+            end else begin : g_wrap
+                assign addend = b_prod[0][ACCW-1:0];
+            end
+            assign add_last = b_last;
+        end
+    endgenerate
+
+    // ---- accumulate (two's complement; the tile's result fits ACCW, so wrapped partial sums are harmless) ----
+    reg  [ACCW-1:0] acc;
+    wire [ACCW-1:0] acc_nx = acc + addend;
+    always @(posedge clk) begin
+        if (rst || add_last) acc <= {ACCW{1'b0}};
+        else                 acc <= acc_nx;
+        if (rst)           out_res <= {ACCW{1'b0}};
+        else if (add_last) out_res <= acc_nx;
+    end
+endmodule
