@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { type Derived, type TrConfig, derive } from './config.ts';
 import { emitModule } from './emit.ts';
-import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, trLeaves } from './leaves.ts';
-import { type Expr, type Module, ModuleBuilder, type Signature, cat, pack, slice } from './netlist.ts';
+import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, TV_READOUT, delayed, leafText, trLeaves } from './leaves.ts';
+import { type Expr, type Module, ModuleBuilder, type Signature, cat, konst, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
 
@@ -56,10 +56,15 @@ function buildTvRow(reg: Registry, d: Derived): Module {
   const inX = m.input('in_x', d.G * d.XV, 'active group of capped data values from the row edge');
   const inCtl = m.input('in_ctl', 3, '{last, first, work} aligned with in_x');
   const inW = m.input('in_w', d.C * d.WS, `weight slot of every column (${d.P} term${d.P > 1 ? 's' : ''} each)`);
-  const res = m.output('out_res', d.C * d.accW, 'per column: result of the last finished tile (held)');
+  const shift = m.input('in_shift', 1, 'read-out: shift the result chain by one column');
+  const head = m.output('out_head', d.accW, 'result chain head (column 0)');
   const cell = reg.leaf(TV_CELL, tvCellParams(d));
+  // result chain: cell c takes cell c+1's result on a shift; the last column takes 0
+  const res: Expr[] = [];
+  for (let c = 0; c < d.C; c++) res.push(c === 0 ? head : m.wire(`res_${c}`, d.accW, `column ${c} result (chain)`));
   for (let c = 0; c < d.C; c++) {
-    m.inst(cell, `u_cell_${c}`, tvCellParams(d), { clk, rst, in_x: inX, in_ctl: inCtl, in_w: slice(inW, c * d.WS, d.WS), out_res: slice(res, c * d.accW, d.accW) });
+    const next = c + 1 < d.C ? (res[c + 1] as Expr) : konst(d.accW, 0);
+    m.inst(cell, `u_cell_${c}`, tvCellParams(d), { clk, rst, in_x: inX, in_ctl: inCtl, in_w: slice(inW, c * d.WS, d.WS), in_shift: shift, in_next: next, out_res: res[c] as Expr });
   }
   return m.build(reg.sigs);
 }
@@ -75,7 +80,8 @@ function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
   const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
   const inLanes = m.input('in_lanes', d.R * d.L * d.BX, 'load-beat data, all rows');
   const inW = m.input('in_w', d.C * d.WS, 'weight slot of every column, aligned with in_cw');
-  const outRes = m.output('out_res', d.R * d.C * d.accW, 'held result of cell (r,c) at index r*C+c');
+  const inShift = m.input('in_shift', d.R, 'read-out: shift row r\'s result chain');
+  const outHead = m.output('out_head', d.R * d.accW, 'result chain head (column 0) of every row');
   const edgeParams = { G: d.G, L: d.L, BX: d.BX, DW: d.DW, TCW: d.TCW, BCW: d.BCW, CWW: d.CWW };
   const edge = reg.leaf(TV_EDGE, edgeParams);
   const w = delayed(m, reg, 'w_d', clk, rst, inW, d.edgeLatency, 'weight slot, aligned with the edges\' output');
@@ -83,7 +89,7 @@ function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
     const xs = m.wire(`x_${r}`, d.G * d.XV, `row ${r} active group`);
     const ctl = m.wire(`ctl_${r}`, 3, `row ${r} control bits`);
     m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: inCw, in_lanes: slice(inLanes, r * d.L * d.BX, d.L * d.BX), out_x: xs, out_ctl: ctl });
-    m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_ctl: ctl, in_w: w, out_res: slice(outRes, r * d.C * d.accW, d.C * d.accW) });
+    m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_ctl: ctl, in_w: w, in_shift: slice(inShift, r, 1), out_head: slice(outHead, r * d.accW, d.accW) });
   }
   return m.build(reg.sigs);
 }
@@ -176,19 +182,23 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const cw = m.wire('cw', d.CWW, 'control word');
   const lanes = m.wire('lanes', d.R * d.L * d.BX, 'load-beat data');
   const w = m.wire('w', d.C * d.WS, 'current weight slot');
-  const pBias = m.wire('p_bias', d.C * d.BBW);
-  const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: d.MULW === 0 });
-  const pShift = m.wire('p_shift', d.C * d.SW);
+  const tv = d.cell === 'tv';
+  // tv: the read-out uses only column 0 of the rotating per-column parameters
+  const pBias = m.wire('p_bias', d.C * d.BBW, undefined, { unused: tv });
+  const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: tv || d.MULW === 0 });
+  const pShift = m.wire('p_shift', d.C * d.SW, undefined, { unused: tv });
   const pRelu = m.wire('p_relu', 1);
-  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_w: w, out_p_bias: pBias, out_p_mul: pMul, out_p_shift: pShift, out_p_relu: pRelu };
+  const rot = tv ? m.wire('ro_rot', 1, 'read-out: rotate the per-column parameters') : konst(1, 0);
+  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_w: w, out_p_bias: pBias, out_p_mul: pMul, out_p_shift: pShift, out_p_relu: pRelu, in_rot: rot };
   for (const n of ['in_t_valid', 'out_t_ready', 'in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift',
     'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
     seqConns[n] = p[n] as Expr;
   }
   m.inst(reg.leaf(SEQ, seqParams), 'u_seq', seqParams, seqConns);
 
-  const res = m.wire('res', d.R * d.C * d.accW, 'held cell results, cell (r,c) at index r*C+c');
-  m.inst(array, 'u_array', {}, { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
+  const res = tv ? m.wire('heads', d.R * d.accW, 'result chain head of every row') : m.wire('res', d.R * d.C * d.accW, 'held cell results, cell (r,c) at index r*C+c');
+  const shifts = tv ? m.wire('ro_shifts', d.R, 'read-out: shift row r\'s result chain') : undefined;
+  m.inst(array, 'u_array', {}, tv ? { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, in_shift: shifts as Expr, out_head: res } : { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
 
   // read-out: starts goDelay cycles after the control word of a tile's last work cycle (cw bit 3)
   const go = delayed(m, reg, 'go', clk, rst, slice(cw, 3, 1), d.goDelay, 'read-out start');
@@ -201,10 +211,18 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const rmul = m.wire('ro_mul', d.MBW, undefined, { unused: d.MULW === 0 });
   const rshift = m.wire('ro_shift', d.SW);
   const rrelu = m.wire('ro_relu', 1);
-  m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
-    clk, rst, in_go: go, in_res: res, in_bias: pBias, in_mul: pMul, in_shift: pShift, in_relu: pRelu,
-    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift: rshift, out_relu: rrelu,
-  });
+  const roOut = { out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_relu: rrelu };
+  if (tv) {
+    // column 0 of the rotating parameter registers is the current item's
+    m.inst(reg.leaf(TV_READOUT, roParams), 'u_readout', roParams, {
+      clk, rst, in_go: go, in_head: res, out_shift: shifts as Expr, out_rot: rot,
+      in_bias: slice(pBias, 0, d.BBW), in_mul: slice(pMul, 0, d.MBW), in_shift: slice(pShift, 0, d.SW), in_relu: pRelu, ...roOut, out_shift_amt: rshift,
+    });
+  } else {
+    m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
+      clk, rst, in_go: go, in_res: res, in_bias: pBias, in_mul: pMul, in_shift: pShift, in_relu: pRelu, ...roOut, out_shift: rshift,
+    });
+  }
   const outParams = { ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, MULW: d.MULW, SW: d.SW, BX: d.BX, TAGW: d.RW + d.CW };
   m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
     clk, rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),

@@ -62,7 +62,7 @@ export const TV_CELL: Leaf = {
   params: ['G', 'IW', 'EW', 'XV', 'PW', 'P', 'ACCW'],
   ports(p) {
     const [G, IW, EW, XV, , P, ACCW] = need(p, 'G', 'IW', 'EW', 'XV', 'PW', 'P', 'ACCW') as [number, number, number, number, number, number, number];
-    return [...clkRst, i('in_x', G * XV), i('in_ctl', 3), i('in_w', P * (IW + EW + 2)), o('out_res', ACCW)];
+    return [...clkRst, i('in_x', G * XV), i('in_ctl', 3), i('in_w', P * (IW + EW + 2)), i('in_shift', 1), i('in_next', ACCW), o('out_res', ACCW)];
   },
 };
 
@@ -92,7 +92,7 @@ export const SEQ: Leaf = {
       i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * WT),
       i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * L * BX),
       o('out_cw', CWW), o('out_lanes', R * L * BX), o('out_w', C * WT),
-      o('out_p_bias', C * BBW), o('out_p_mul', C * MBW), o('out_p_shift', C * SW), o('out_p_relu', 1),
+      o('out_p_bias', C * BBW), o('out_p_mul', C * MBW), o('out_p_shift', C * SW), o('out_p_relu', 1), i('in_rot', 1),
       o('out_err', 1), o('out_busy', 1), o('out_stat_work', 32),
     ];
   },
@@ -124,6 +124,20 @@ export const READOUT: Leaf = {
   },
 };
 
+/** Read-out through the cells' shift chains (cell kind tv). */
+export const TV_READOUT: Leaf = {
+  suffix: 'readout',
+  file: 'tv_readout.v',
+  params: ['R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW'],
+  ports(p) {
+    const [R, , ACCW, BBW, MBW, SW, RW, CW] = need(p, 'R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW') as [number, number, number, number, number, number, number, number];
+    return [
+      ...clkRst, i('in_go', 1), i('in_head', R * ACCW), o('out_shift', R), o('out_rot', 1), i('in_bias', BBW), i('in_mul', MBW), i('in_shift', SW), i('in_relu', 1),
+      o('out_v', 1), o('out_row', RW), o('out_col', CW), o('out_acc', ACCW), o('out_bias', BBW), o('out_mul', MBW), o('out_shift_amt', SW), o('out_relu', 1),
+    ];
+  },
+};
+
 export const DELAY: Leaf = {
   suffix: 'delay',
   file: 'tr_delay.v',
@@ -135,7 +149,7 @@ export const DELAY: Leaf = {
 };
 
 /** The leaves of a TR design with cells of the given kind. */
-export const trLeaves = (cell: 'tp' | 'tv'): readonly Leaf[] => (cell === 'tv' ? [SEQ, TV_EDGE, TV_CELL, READOUT, OUT, DELAY] : [SEQ, EDGE, CELL, READOUT, OUT, DELAY]);
+export const trLeaves = (cell: 'tp' | 'tv'): readonly Leaf[] => (cell === 'tv' ? [SEQ, TV_EDGE, TV_CELL, TV_READOUT, OUT, DELAY] : [SEQ, EDGE, CELL, READOUT, OUT, DELAY]);
 
 /** Signature of a leaf instance with concrete parameters. */
 export function leafSig(prefix: string, leaf: Leaf, params: Record<string, number>): Signature {

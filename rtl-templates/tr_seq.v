@@ -70,11 +70,19 @@ module @@P@@_seq #(
     output reg  [C*MBW-1:0]      out_p_mul,
     output reg  [C*SW-1:0]       out_p_shift,
     output reg                   out_p_relu,
+    input  wire                  in_rot,     // rotate out_p_* by one column (tv read-out: column 0 = current item)
     // status
     output reg                   out_err,
     output wire                  out_busy,
     output reg  [31:0]           out_stat_work
 );
+    // per-column read-out parameters rotated by one column (column c takes column c+1's, the last column 0's)
+    /* verilator lint_off UNUSED */
+    wire [2*C*BBW-1:0] rot_bias  = {out_p_bias, out_p_bias} >> BBW;
+    wire [2*C*MBW-1:0] rot_mul   = {out_p_mul, out_p_mul} >> MBW;
+    wire [2*C*SW-1:0]  rot_shift = {out_p_shift, out_p_shift} >> SW;
+    /* verilator lint_on UNUSED */
+
     // ---------------- head descriptor (registered copy of the stream head's control fields) ----------------
     // A valid/ready source keeps an offered descriptor stable until it is accepted, so a copy made while it
     // was offered stays right as long as it is still offered.
@@ -121,10 +129,13 @@ module @@P@@_seq #(
     reg [LMW-1:0]  since_end;
     reg            lmin_met;             // since_end >= LMIN-1
     reg            nxt_full;
-    // weight slots: a two-entry buffer, so the stream's ready is a register and refills never wait a cycle
+    // weight slots: a two-entry circular buffer, so the stream's ready is a register and refills never wait a
+    // cycle; entries are written only from the stream (their enables do not depend on the issue decision)
     reg [C*WT-1:0] w_buf0, w_buf1;
     reg [1:0]      w_cnt;
+    reg            w_rd, w_wr;           // entry read next / written next
     wire           w_buf_v = (w_cnt != 2'd0);
+    wire [C*WT-1:0] w_head = w_rd ? w_buf1 : w_buf0;
 
     // position of the next work cycle: while idle it is the start of the head tile
     wire t_end  = busy ? c_tl : hd_t1;
@@ -193,7 +204,7 @@ module @@P@@_seq #(
             since_end <= LMIN[LMW-1:0];
             lmin_met <= 1'b1;
             nxt_full <= 1'b0;
-            w_buf0 <= {C*WT{1'b0}}; w_buf1 <= {C*WT{1'b0}}; w_cnt <= 2'd0;
+            w_buf0 <= {C*WT{1'b0}}; w_buf1 <= {C*WT{1'b0}}; w_cnt <= 2'd0; w_rd <= 1'b0; w_wr <= 1'b0;
             ld_act <= 1'b0; ld_peek_ok <= 1'b1;
             ld_g <= {GW{1'b0}}; ld_ng <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dcap <= {DW{1'b0}};
             out_cw <= {CWW{1'b0}};
@@ -219,23 +230,20 @@ module @@P@@_seq #(
                 hd_n1 <= (s_ng == {{(NGW-1){1'b0}}, 1'b1});
             end
 
-            // weight slot buffer (w_buf0 is the head)
+            // weight slot buffer: write at w_wr, read at w_rd
+            if (in_w_valid && out_w_ready) begin
+                if (w_wr) w_buf1 <= in_w_data; else w_buf0 <= in_w_data;
+                w_wr <= !w_wr;
+            end
+            if (w_take) w_rd <= !w_rd;
             case ({in_w_valid && out_w_ready, w_take})
-                2'b10: begin
-                    if (w_cnt == 2'd0) w_buf0 <= in_w_data; else w_buf1 <= in_w_data;
-                    w_cnt <= w_cnt + 2'd1;
-                end
-                2'b01: begin
-                    w_buf0 <= w_buf1;
-                    w_cnt <= w_cnt - 2'd1;
-                end
-                2'b11: begin
-                    if (w_cnt == 2'd1) w_buf0 <= in_w_data;
-                    else begin w_buf0 <= w_buf1; w_buf1 <= in_w_data; end
-                end
+                2'b10: w_cnt <= w_cnt + 2'd1;
+                2'b01: w_cnt <= w_cnt - 2'd1;
                 default: ;
             endcase
-            if (w_take) out_w <= w_buf0;
+            // a tp slot is held for its d_eff cycles; a tv slot lasts one cycle, so the head is passed on every
+            // cycle (no enable on this wide register) and the cells ignore it in a bubble
+            if (w_take || TV != 0) out_w <= w_head;
 
             // minimum tile length bookkeeping: lmin_met <=> since_end >= LMIN-1
             if (issue && is_last) begin
@@ -267,6 +275,11 @@ module @@P@@_seq #(
                     out_p_shift <= busy ? c_shift : in_t_shift;
                     out_p_relu  <= busy ? c_relu  : in_t_relu;
                 end
+            end
+            if (in_rot && !(issue && is_last)) begin
+                out_p_bias  <= rot_bias[C*BBW-1:0];
+                out_p_mul   <= rot_mul[C*MBW-1:0];
+                out_p_shift <= rot_shift[C*SW-1:0];
             end
 
             // loader

@@ -9,7 +9,9 @@
 // stage B (shift by exp) -> [P = 2: stage S (sum of the two products)] -> accumulator.
 // The accumulator restarts by a synchronous clear in the cycle after a tile's last work cycle (the clear
 // is the flip-flops' own reset input, so the adder packs with them); the last sum goes to out_res, which
-// holds it until the next tile's last cycle (the array's read-out collects it in between).
+// holds it until the next tile's last cycle. The read-out collects the results through a shift chain: while
+// in_shift is set, out_res takes the result of the cell to the right (in_next), so a row presents its C
+// results at column 0 one per cycle, with no R*C-way multiplexer (the chain's multiplexer packs with out_res).
 module @@P@@_cell #(
     parameter G    = 8,   // data values per group (design maximum group size)
     parameter IW   = 3,   // weight index width
@@ -24,7 +26,9 @@ module @@P@@_cell #(
     input  wire [G*XV-1:0]          in_x,     // the row's active group, value 0 in the low bits
     input  wire [2:0]               in_ctl,   // {last, first, work}
     input  wire [P*(IW+EW+2)-1:0]   in_w,     // P weight terms {nz, idx, sign, exp}, term 0 in the low bits
-    output reg  [ACCW-1:0]          out_res   // accumulator of the last finished tile (held)
+    input  wire                     in_shift, // read-out: take the next cell's result
+    input  wire [ACCW-1:0]          in_next,  // out_res of the cell to the right (0 at the last column)
+    output reg  [ACCW-1:0]          out_res   // accumulator of the last finished tile (held, or shifted)
 );
     localparam WT = IW + EW + 2;
 
@@ -101,5 +105,6 @@ module @@P@@_cell #(
         else                 acc <= acc_nx;
         if (rst)           out_res <= {ACCW{1'b0}};
         else if (add_last) out_res <= acc_nx;
+        else if (in_shift) out_res <= in_next;
     end
 endmodule
