@@ -217,7 +217,9 @@ function benchNotes(cfg: TrConfig, K: number, b: Budget, rows: readonly BenchRow
     `TR mode computes an approximate dot product: each group of ${b.g} weights keeps its ${b.k} largest HESE terms and each data value its ${b.d} most significant terms, so a TR "MAC" is not an exact multiply-accumulate (accuracy is a workload question, see the MNIST results).`,
     `The TR core includes its requantizing output stage (bias, ${cfg.outMulBits ? `${cfg.outMulBits}-bit multiplier` : 'shift only'}, clamp) and the read-out; the baselines output raw accumulators. ` +
       'Every design is wrapped in the same bench wrapper (LFSR inputs, parity-folded outputs; a few dozen LCs).',
-    `TR cycles at the budget: ${Math.ceil(K / b.g)} groups × max(k·d, ⌈g/L⌉+1) = ${c.tr.tileCycles} cycles/tile (first tile after reset: ${c.tr.firstTileCycles}); conventional mode: ${c.conventional.tileCycles} (g·T_w·T_x cycles per group of g).`,
+    cfg.cell === 'tv'
+      ? `TR cycles at the budget (tv cells, P = ${cfg.termsPerCycle} weight terms per cycle): ${Math.ceil(K / b.g)} groups × max(⌈k/P⌉, ⌈g/L⌉+1) = ${c.tr.tileCycles} cycles/tile (first tile after reset: ${c.tr.firstTileCycles}); conventional mode: ${c.conventional.tileCycles} (⌈g·T_w/P⌉ cycles per group of g).`
+      : `TR cycles at the budget: ${Math.ceil(K / b.g)} groups × max(k·d, ⌈g/L⌉+1) = ${c.tr.tileCycles} cycles/tile (first tile after reset: ${c.tr.firstTileCycles}); conventional mode: ${c.conventional.tileCycles} (g·T_w·T_x cycles per group of g).`,
   ];
   const tr = rows.find((r) => r.kind === 'tr');
   const conv = rows.find((r) => r.kind === 'tr-conv');
