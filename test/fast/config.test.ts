@@ -80,3 +80,17 @@ describe('derived widths', () => {
     }
   });
 });
+
+describe('cell kinds', () => {
+  it('accepts tp and tv (P = 1, 2) and derives the slot width and latencies per kind', () => {
+    const tp = derive(resolveConfig({ preset: 'small' }));
+    const tv2 = derive(resolveConfig({ preset: 'small', cell: 'tv', termsPerCycle: 2 }));
+    expect({ cell: tp.cell, P: tp.P, WS: tp.WS, goDelay: tp.goDelay }).toEqual({ cell: 'tp', P: 1, WS: tp.WT, goDelay: 4 });
+    expect({ cell: tv2.cell, P: tv2.P, WS: tv2.WS, XV: tv2.XV, goDelay: tv2.goDelay }).toEqual({ cell: 'tv', P: 2, WS: 2 * tv2.WT, XV: 9, goDelay: 4 });
+  });
+  it('rejects an unknown cell kind and P = 2 with term-pair cells, naming the field', () => {
+    expect(() => resolveConfig({ cell: 'tx' })).toThrow(/cell: expected one of "tp", "tv"/);
+    expect(() => resolveConfig({ termsPerCycle: 2 })).toThrow(/termsPerCycle: 2 needs cell "tv"/);
+    expect(() => resolveConfig({ cell: 'tv', termsPerCycle: 3 })).toThrow(/termsPerCycle: 3 is out of range 1..2/);
+  });
+});
