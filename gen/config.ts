@@ -107,13 +107,8 @@ export function resolveConfig(input: unknown, where = 'config'): TrConfig {
     if (typeof raw['name'] !== 'string') throw new UserError(`${where}: name: expected a string`);
     cfg.name = raw['name'];
   }
-  if (raw['cell'] !== undefined) {
-    const c = raw['cell'];
-    if (typeof c !== 'string' || !(CELL_KINDS as readonly string[]).includes(c)) {
-      throw new UserError(`${where}: cell: expected one of ${CELL_KINDS.map((k) => `"${k}"`).join(', ')} (cell kind), got ${JSON.stringify(c)}`);
-    }
-    cfg.cell = c as CellKind;
-  }
+  // any value here; checkConfig below names the field when it is not a cell kind
+  if (raw['cell'] !== undefined) cfg.cell = raw['cell'] as CellKind;
   for (const [key, rule] of Object.entries(RULES) as [keyof typeof RULES, FieldRule][]) {
     const v = raw[key];
     if (v === undefined) continue;
@@ -139,7 +134,9 @@ export function checkConfig(cfg: TrConfig, where = 'config'): void {
       throw new UserError(`${where}: ${key}: ${v} is out of range ${rule.min}..${rule.max} (${rule.help})`);
     }
   }
-  if (!CELL_KINDS.includes(cfg.cell)) throw new UserError(`${where}: cell: ${JSON.stringify(cfg.cell)} is not a cell kind (${CELL_KINDS.join(', ')})`);
+  if (!CELL_KINDS.includes(cfg.cell)) {
+    throw new UserError(`${where}: cell: expected one of ${CELL_KINDS.map((k) => `"${k}"`).join(', ')} (cell kind), got ${JSON.stringify(cfg.cell)}`);
+  }
   if (cfg.cell === 'tp' && cfg.termsPerCycle !== 1) {
     throw new UserError(`${where}: termsPerCycle: ${cfg.termsPerCycle} needs cell "tv" (the term-pair cell takes one term pair per cycle)`);
   }
