@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type Derived, type TrConfig, derive } from './config.ts';
 import { emitModule } from './emit.ts';
-import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, TV_READOUT, delayed, leafText, trLeaves } from './leaves.ts';
+import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, trLeaves } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Signature, cat, konst, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -183,12 +183,12 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const lanes = m.wire('lanes', d.R * d.L * d.BX, 'load-beat data');
   const w = m.wire('w', d.C * d.WS, 'current weight slot');
   const tv = d.cell === 'tv';
-  // tv: the read-out uses only column 0 of the rotating per-column parameters
-  const pBias = m.wire('p_bias', d.C * d.BBW, undefined, { unused: tv });
-  const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: tv || d.MULW === 0 });
-  const pShift = m.wire('p_shift', d.C * d.SW, undefined, { unused: tv });
+  // the read-out uses only column 0 of the per-column parameters, which the sequencer rotates one column per read
+  const pBias = m.wire('p_bias', d.C * d.BBW, undefined, { unused: true });
+  const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: true });
+  const pShift = m.wire('p_shift', d.C * d.SW, undefined, { unused: true });
   const pRelu = m.wire('p_relu', 1);
-  const rot = tv ? m.wire('ro_rot', 1, 'read-out: rotate the per-column parameters') : konst(1, 0);
+  const rot = m.wire('ro_rot', 1, 'read-out: rotate the per-column parameters');
   const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_w: w, out_p_bias: pBias, out_p_mul: pMul, out_p_shift: pShift, out_p_relu: pRelu, in_rot: rot };
   for (const n of ['in_t_valid', 'out_t_ready', 'in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift',
     'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
@@ -197,12 +197,12 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   m.inst(reg.leaf(SEQ, seqParams), 'u_seq', seqParams, seqConns);
 
   const res = tv ? m.wire('heads', d.R * d.accW, 'result chain head of every row') : m.wire('res', d.R * d.C * d.accW, 'held cell results, cell (r,c) at index r*C+c');
-  const shifts = tv ? m.wire('ro_shifts', d.R, 'read-out: shift row r\'s result chain') : undefined;
-  m.inst(array, 'u_array', {}, tv ? { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, in_shift: shifts as Expr, out_head: res } : { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
+  const shifts = m.wire('ro_shifts', d.R, 'read-out: shift row r\'s result chain', { unused: !tv });
+  m.inst(array, 'u_array', {}, tv ? { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, in_shift: shifts, out_head: res } : { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
 
   // read-out: starts goDelay cycles after the control word of a tile's last work cycle (cw bit 3)
   const go = delayed(m, reg, 'go', clk, rst, slice(cw, 3, 1), d.goDelay, 'read-out start');
-  const roParams = { R: d.R, C: d.C, ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, SW: d.SW, RW: d.RW, CW: d.CW };
+  const roParams = { R: d.R, C: d.C, CHAIN: tv ? 1 : 0, NRES: tv ? d.R : d.R * d.C, ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, SW: d.SW, RW: d.RW, CW: d.CW };
   const rv = m.wire('ro_v', 1);
   const rrow = m.wire('ro_row', d.RW);
   const rcol = m.wire('ro_col', d.CW);
@@ -211,18 +211,11 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const rmul = m.wire('ro_mul', d.MBW, undefined, { unused: d.MULW === 0 });
   const rshift = m.wire('ro_shift', d.SW);
   const rrelu = m.wire('ro_relu', 1);
-  const roOut = { out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_relu: rrelu };
-  if (tv) {
-    // column 0 of the rotating parameter registers is the current item's
-    m.inst(reg.leaf(TV_READOUT, roParams), 'u_readout', roParams, {
-      clk, rst, in_go: go, in_head: res, out_shift: shifts as Expr, out_rot: rot,
-      in_bias: slice(pBias, 0, d.BBW), in_mul: slice(pMul, 0, d.MBW), in_shift: slice(pShift, 0, d.SW), in_relu: pRelu, ...roOut, out_shift_amt: rshift,
-    });
-  } else {
-    m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
-      clk, rst, in_go: go, in_res: res, in_bias: pBias, in_mul: pMul, in_shift: pShift, in_relu: pRelu, ...roOut, out_shift: rshift,
-    });
-  }
+  m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
+    clk, rst, in_go: go, in_res: res, out_shift: shifts, out_rot: rot,
+    in_bias: slice(pBias, 0, d.BBW), in_mul: slice(pMul, 0, d.MBW), in_shift: slice(pShift, 0, d.SW), in_relu: pRelu,
+    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift_amt: rshift, out_relu: rrelu,
+  });
   const outParams = { ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, MULW: d.MULW, SW: d.SW, BX: d.BX, TAGW: d.RW + d.CW };
   m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
     clk, rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),

@@ -111,28 +111,17 @@ export const OUT: Leaf = {
   },
 };
 
+/** Serial read-out: all R*C held results (tp), or the heads of the rows' result shift chains (tv, CHAIN = 1). */
 export const READOUT: Leaf = {
   suffix: 'readout',
   file: 'tr_readout.v',
-  params: ['R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW'],
+  params: ['R', 'C', 'CHAIN', 'NRES', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW'],
   ports(p) {
-    const [R, C, ACCW, BBW, MBW, SW, RW, CW] = need(p, 'R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW') as [number, number, number, number, number, number, number, number];
-    return [
-      ...clkRst, i('in_go', 1), i('in_res', R * C * ACCW), i('in_bias', C * BBW), i('in_mul', C * MBW), i('in_shift', C * SW), i('in_relu', 1),
-      o('out_v', 1), o('out_row', RW), o('out_col', CW), o('out_acc', ACCW), o('out_bias', BBW), o('out_mul', MBW), o('out_shift', SW), o('out_relu', 1),
+    const [R, , , NRES, ACCW, BBW, MBW, SW, RW, CW] = need(p, 'R', 'C', 'CHAIN', 'NRES', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW') as number[] as [
+      number, number, number, number, number, number, number, number, number, number,
     ];
-  },
-};
-
-/** Read-out through the cells' shift chains (cell kind tv). */
-export const TV_READOUT: Leaf = {
-  suffix: 'readout',
-  file: 'tv_readout.v',
-  params: ['R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW'],
-  ports(p) {
-    const [R, , ACCW, BBW, MBW, SW, RW, CW] = need(p, 'R', 'C', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW') as [number, number, number, number, number, number, number, number];
     return [
-      ...clkRst, i('in_go', 1), i('in_head', R * ACCW), o('out_shift', R), o('out_rot', 1), i('in_bias', BBW), i('in_mul', MBW), i('in_shift', SW), i('in_relu', 1),
+      ...clkRst, i('in_go', 1), i('in_res', NRES * ACCW), o('out_shift', R), o('out_rot', 1), i('in_bias', BBW), i('in_mul', MBW), i('in_shift', SW), i('in_relu', 1),
       o('out_v', 1), o('out_row', RW), o('out_col', CW), o('out_acc', ACCW), o('out_bias', BBW), o('out_mul', MBW), o('out_shift_amt', SW), o('out_relu', 1),
     ];
   },
@@ -149,7 +138,7 @@ export const DELAY: Leaf = {
 };
 
 /** The leaves of a TR design with cells of the given kind. */
-export const trLeaves = (cell: 'tp' | 'tv'): readonly Leaf[] => (cell === 'tv' ? [SEQ, TV_EDGE, TV_CELL, TV_READOUT, OUT, DELAY] : [SEQ, EDGE, CELL, READOUT, OUT, DELAY]);
+export const trLeaves = (cell: 'tp' | 'tv'): readonly Leaf[] => (cell === 'tv' ? [SEQ, TV_EDGE, TV_CELL, READOUT, OUT, DELAY] : [SEQ, EDGE, CELL, READOUT, OUT, DELAY]);
 
 /** Signature of a leaf instance with concrete parameters. */
 export function leafSig(prefix: string, leaf: Leaf, params: Record<string, number>): Signature {

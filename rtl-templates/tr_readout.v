@@ -1,26 +1,37 @@
-// @@P@@_readout: serial read-out of a finished tile (hand-written leaf). Every cell holds its tile result
-// until the next tile ends; one pulse on in_go (the tile's last work cycle, delayed until cell (0,0) holds its
-// result) starts R*C reads, one per cycle, in row-major order (r, then c). Cell (r,c) finishes r+c cycles after
-// cell (0,0) and item (r,c) is read r*C+c cycles after it, so every read sees a finished result; tiles are at
-// least R*C+5 cycles apart (the sequencer's LMIN), so no result is overwritten before it is read. The output
-// stage parameters of the item's column are selected here and travel with it.
+// @@P@@_readout: serial read-out of a finished tile (hand-written leaf). Every cell holds its tile result until
+// the next tile ends. One pulse on in_go (the tile's last work cycle, delayed until every cell it reads first
+// holds its result) starts R*C reads, one per cycle, in row-major order (r, then c).
+//   CHAIN = 0 (tp cells): in_res holds every cell's result, item (r,c) at index r*C+c. Cell (r,c) finishes
+//     r+c cycles after cell (0,0) and item (r,c) is read r*C+c cycles after it, so every read sees a finished
+//     result.
+//   CHAIN = 1 (tv cells, which all finish in the same cycle): in_res holds the head (column 0) of every row's
+//     result shift chain; row r is shifted (out_shift[r]) while it is read, so item (r,c) is its head after c
+//     shifts.
+// The output-stage parameters travel with the item: the sequencer rotates its per-column parameter registers
+// by one column per read (out_rot), so column 0's fields (in_bias, in_mul, in_shift) are always the current
+// item's; after R*C reads they are back in place. Tiles are at least R*C + goDelay + 1 cycles apart (the
+// sequencer's LMIN), so no result or parameter is overwritten before it is read.
 module @@P@@_readout #(
-    parameter R    = 2,
-    parameter C    = 2,
-    parameter ACCW = 24,
-    parameter BBW  = 24,
-    parameter MBW  = 16,
-    parameter SW   = 6,
-    parameter RW   = 1,   // row index width
-    parameter CW   = 1    // column index width
+    parameter R     = 2,
+    parameter C     = 2,
+    parameter CHAIN = 0,  // 1: read the rows' result chains (in_res = R heads); 0: in_res = all R*C results
+    parameter NRES  = 4,  // results on in_res: CHAIN ? R : R*C
+    parameter ACCW  = 24,
+    parameter BBW   = 24,
+    parameter MBW   = 16,
+    parameter SW    = 6,
+    parameter RW    = 1,  // row index width
+    parameter CW    = 1   // column index width
 ) (
     input  wire                  clk,
     input  wire                  rst,
     input  wire                  in_go,
-    input  wire [R*C*ACCW-1:0]   in_res,    // cell (r,c) at index r*C+c
-    input  wire [C*BBW-1:0]      in_bias,
-    input  wire [C*MBW-1:0]      in_mul,
-    input  wire [C*SW-1:0]       in_shift,
+    input  wire [NRES*ACCW-1:0]  in_res,
+    output wire [R-1:0]          out_shift,     // CHAIN: shift row r's chain
+    output wire                  out_rot,       // rotate the per-column parameters by one column
+    input  wire [BBW-1:0]        in_bias,       // column 0 parameters (rotated by the sequencer)
+    input  wire [MBW-1:0]        in_mul,
+    input  wire [SW-1:0]         in_shift,
     input  wire                  in_relu,
     output reg                   out_v,
     output reg  [RW-1:0]         out_row,
@@ -28,7 +39,7 @@ module @@P@@_readout #(
     output reg  [ACCW-1:0]       out_acc,
     output reg  [BBW-1:0]        out_bias,
     output reg  [MBW-1:0]        out_mul,
-    output reg  [SW-1:0]         out_shift,
+    output reg  [SW-1:0]         out_shift_amt,
     output reg                   out_relu
 );
     reg          act;
@@ -36,7 +47,15 @@ module @@P@@_readout #(
     reg [CW-1:0] col;
     wire last_col = ({{(32-CW){1'b0}}, col} == C - 1);
     wire last_row = ({{(32-RW){1'b0}}, row} == R - 1);
-    wire [31:0] item = {{(32-RW){1'b0}}, row} * C + {{(32-CW){1'b0}}, col};
+    wire [31:0] item = (CHAIN != 0) ? {{(32-RW){1'b0}}, row} : {{(32-RW){1'b0}}, row} * C + {{(32-CW){1'b0}}, col};
+
+    genvar gr;
+    generate
+        for (gr = 0; gr < R; gr = gr + 1) begin : g_shift
+            assign out_shift[gr] = (CHAIN != 0) && act && ({{(32-RW){1'b0}}, row} == gr);
+        end
+    endgenerate
+    assign out_rot = act;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -49,7 +68,7 @@ module @@P@@_readout #(
             out_acc <= {ACCW{1'b0}};
             out_bias <= {BBW{1'b0}};
             out_mul <= {MBW{1'b0}};
-            out_shift <= {SW{1'b0}};
+            out_shift_amt <= {SW{1'b0}};
             out_relu <= 1'b0;
         end else begin
             if (in_go) begin
@@ -69,9 +88,9 @@ module @@P@@_readout #(
             out_row <= row;
             out_col <= col;
             out_acc <= in_res[item*ACCW +: ACCW];
-            out_bias <= in_bias[{{(32-CW){1'b0}}, col}*BBW +: BBW];
-            out_mul <= in_mul[{{(32-CW){1'b0}}, col}*MBW +: MBW];
-            out_shift <= in_shift[{{(32-CW){1'b0}}, col}*SW +: SW];
+            out_bias <= in_bias;
+            out_mul <= in_mul;
+            out_shift_amt <= in_shift;
             out_relu <= in_relu;
         end
     end

@@ -70,7 +70,7 @@ module @@P@@_seq #(
     output reg  [C*MBW-1:0]      out_p_mul,
     output reg  [C*SW-1:0]       out_p_shift,
     output reg                   out_p_relu,
-    input  wire                  in_rot,     // rotate out_p_* by one column (tv read-out: column 0 = current item)
+    input  wire                  in_rot,     // rotate out_p_* by one column (the read-out reads column 0 = current item)
     // status
     output reg                   out_err,
     output wire                  out_busy,
