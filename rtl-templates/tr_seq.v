@@ -112,6 +112,7 @@ module @@P@@_seq #(
     reg [DW-1:0]   hd_dcap;
     reg [NGW-1:0]  hd_ng;
     reg            hd_t1, hd_j1, hd_n1;   // d_eff == 1, k_eff == 1, ngroups == 1
+    reg            hd_all;                // hd_t1 & hd_j1 & hd_n1: the head tile is a single work cycle
 
     // ---------------- compute side ----------------
     reg            busy;
@@ -119,6 +120,7 @@ module @@P@@_seq #(
     reg [DW-1:0]   c_deff;
     reg [NGW-1:0]  c_ng;
     reg            c_relu;
+    reg            p_load;                // load the read-out parameters (the cycle after a tile's last work cycle)
     reg [C*BBW-1:0] c_bias;
     reg [C*MBW-1:0] c_mul;
     reg [C*SW-1:0]  c_shift;
@@ -126,6 +128,8 @@ module @@P@@_seq #(
     reg [KW-1:0]   c_j;
     reg [TCW-1:0]  c_t;
     reg            c_tl, c_jl, c_gl;      // the current t / j / group is the last one
+    reg            c_all;                 // c_tl & c_jl & c_gl: the next work cycle is the tile's last
+    reg            c_t0, c_j0;            // c_t == 0, c_j == 0 (registered, to keep the issue decision shallow)
     reg [LMW-1:0]  since_end;
     reg            lmin_met;             // since_end >= LMIN-1
     reg            nxt_full;
@@ -141,9 +145,9 @@ module @@P@@_seq #(
     wire t_end  = busy ? c_tl : hd_t1;
     wire j_end  = busy ? c_jl : hd_j1;
     wire g_end  = busy ? c_gl : hd_n1;
-    wire is_last = t_end & j_end & g_end;
-    wire need_w = (c_t == {TCW{1'b0}});
-    wire need_x = need_w & (c_j == {KW{1'b0}});
+    wire is_last = busy ? c_all : hd_all;   // = t_end & j_end & g_end
+    wire need_w = c_t0;
+    wire need_x = c_t0 & c_j0;
     wire can_issue = (!need_x || nxt_full) && (!need_w || w_buf_v) && (!is_last || lmin_met);
     wire issue = can_issue && (busy || (hd_v && in_t_valid));
     wire pop   = issue && !busy;
@@ -195,12 +199,12 @@ module @@P@@_seq #(
     always @(posedge clk) begin
         if (rst) begin
             hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_keff <= {KW{1'b0}}; hd_deff <= {DW{1'b0}}; hd_dcap <= {DW{1'b0}};
-            hd_ng <= {NGW{1'b0}}; hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0;
+            hd_ng <= {NGW{1'b0}}; hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0; hd_all <= 1'b0;
             busy <= 1'b0;
             c_keff <= {KW{1'b0}}; c_deff <= {DW{1'b0}}; c_ng <= {NGW{1'b0}}; c_relu <= 1'b0;
             c_bias <= {C*BBW{1'b0}}; c_mul <= {C*MBW{1'b0}}; c_shift <= {C*SW{1'b0}};
             c_grp <= {NGW{1'b0}}; c_j <= {KW{1'b0}}; c_t <= {TCW{1'b0}};
-            c_tl <= 1'b0; c_jl <= 1'b0; c_gl <= 1'b0;
+            c_tl <= 1'b0; c_jl <= 1'b0; c_gl <= 1'b0; c_all <= 1'b0; c_t0 <= 1'b1; c_j0 <= 1'b1;
             since_end <= LMIN[LMW-1:0];
             lmin_met <= 1'b1;
             nxt_full <= 1'b0;
@@ -212,6 +216,7 @@ module @@P@@_seq #(
             out_w <= {C*WT{1'b0}};
             out_p_bias <= {C*BBW{1'b0}}; out_p_mul <= {C*MBW{1'b0}}; out_p_shift <= {C*SW{1'b0}};
             out_p_relu <= 1'b0;
+            p_load <= 1'b0;
             out_err <= 1'b0;
             out_stat_work <= 32'd0;
         end else begin
@@ -228,6 +233,7 @@ module @@P@@_seq #(
                 hd_t1 <= (s_deff == {{(DW-1){1'b0}}, 1'b1});
                 hd_j1 <= (s_keff == {{(KW-1){1'b0}}, 1'b1});
                 hd_n1 <= (s_ng == {{(NGW-1){1'b0}}, 1'b1});
+                hd_all <= (s_deff == {{(DW-1){1'b0}}, 1'b1}) && (s_keff == {{(KW-1){1'b0}}, 1'b1}) && (s_ng == {{(NGW-1){1'b0}}, 1'b1});
             end
 
             // weight slot buffer: write at w_wr, read at w_rd
@@ -268,15 +274,25 @@ module @@P@@_seq #(
                 c_tl <= ({{(32-TCW){1'b0}}, t_nx} + 32'd1) == {{(32-DW){1'b0}}, deff};
                 c_jl <= ({{(32-KW){1'b0}}, j_nx} + 32'd1) == {{(32-KW){1'b0}}, keff};
                 c_gl <= ({{(32-NGW){1'b0}}, g_nx} + 32'd1) == {{(32-NGW){1'b0}}, ng};
+                c_all <= (({{(32-TCW){1'b0}}, t_nx} + 32'd1) == {{(32-DW){1'b0}}, deff})
+                      && (({{(32-KW){1'b0}}, j_nx} + 32'd1) == {{(32-KW){1'b0}}, keff})
+                      && (({{(32-NGW){1'b0}}, g_nx} + 32'd1) == {{(32-NGW){1'b0}}, ng});
+                c_t0 <= t_end;                      // t_nx == 0
+                c_j0 <= t_end ? j_end : c_j0;       // j_nx == 0
                 busy <= !is_last;
-                if (is_last) begin
-                    out_p_bias  <= busy ? c_bias  : in_t_bias;
-                    out_p_mul   <= busy ? c_mul   : in_t_mul;
-                    out_p_shift <= busy ? c_shift : in_t_shift;
-                    out_p_relu  <= busy ? c_relu  : in_t_relu;
-                end
             end
-            if (in_rot && !(issue && is_last)) begin
+            // the finished tile's output parameters go to the read-out registers one cycle after its last work
+            // cycle, from c_* (a one-cycle tile's descriptor was copied there when it was popped; the next tile's
+            // pop overwrites c_* at the end of that cycle at the earliest). A register selects load or rotate, so
+            // the issue decision does not reach these wide registers. Loads and rotations never coincide: the
+            // read-out rotates during the R*C reads after a tile, and the next load is at least LMIN cycles later.
+            p_load <= issue && is_last;
+            if (p_load) begin
+                out_p_bias  <= c_bias;
+                out_p_mul   <= c_mul;
+                out_p_shift <= c_shift;
+                out_p_relu  <= c_relu;
+            end else if (in_rot) begin
                 out_p_bias  <= rot_bias[C*BBW-1:0];
                 out_p_mul   <= rot_mul[C*MBW-1:0];
                 out_p_shift <= rot_shift[C*SW-1:0];

@@ -5,8 +5,8 @@
 // pairs the tMAC cell would form one by one, so the results are the same bit for bit in k_eff/P cycles per
 // group instead of k_eff*d_eff. The row's data bus (the edge's active group) and control bits are shared by
 // every cell of the row and not registered here.
-// Pipeline: stage A (select the value named by idx, negate for a negative weight term, zero for no term) ->
-// stage B (shift by exp) -> [P = 2: stage S (sum of the two products)] -> accumulator.
+// Pipeline: stage A (select the value named by idx, zero for no term) -> stage N (negate for a negative weight
+// term) -> stage B (shift by exp) -> [P = 2: stage S (sum of the two products)] -> accumulator.
 // The accumulator restarts by a synchronous clear in the cycle after a tile's last work cycle (the clear
 // is the flip-flops' own reset input, so the adder packs with them); the last sum goes to out_res, which
 // holds it until the next tile's last cycle. The read-out collects the results through a shift chain: while
@@ -48,17 +48,30 @@ module @@P@@_cell #(
                 if (in_w[p*WT + EW + 1 +: IW] == i[IW-1:0]) sel[p] = in_x[i*XV +: XV];
         end
     end
-    reg [XV-1:0] a_val [0:P-1];
+    reg [XV-1:0] a_sel [0:P-1];
+    reg          a_neg [0:P-1];
     reg [EW-1:0] a_exp [0:P-1];
     reg          a_last;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1) begin
-            if (rst || !(x_work && in_w[p*WT + WT - 1])) a_val[p] <= {XV{1'b0}};
-            else if (in_w[p*WT + EW])                       a_val[p] <= -sel[p];
-            else                                            a_val[p] <= sel[p];
+            if (rst || !(x_work && in_w[p*WT + WT - 1])) a_sel[p] <= {XV{1'b0}};
+            else                                            a_sel[p] <= sel[p];
+            a_neg[p] <= in_w[p*WT + EW];
             a_exp[p] <= in_w[p*WT +: EW];
         end
         a_last <= !rst && x_work && x_last;
+    end
+
+    // ---- stage N: negate ----
+    reg [XV-1:0] a_val [0:P-1];
+    reg [EW-1:0] n_exp [0:P-1];
+    reg          n_last;
+    always @(posedge clk) begin
+        for (p = 0; p < P; p = p + 1) begin
+            a_val[p] <= a_neg[p] ? -a_sel[p] : a_sel[p];
+            n_exp[p] <= a_exp[p];
+        end
+        n_last <= !rst && a_last;
     end
 
     // ---- stage B: shift ----
@@ -66,8 +79,8 @@ module @@P@@_cell #(
     reg          b_last;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1)
-            b_prod[p] <= {{(PW-XV){a_val[p][XV-1]}}, a_val[p]} << a_exp[p];
-        b_last <= !rst && a_last;
+            b_prod[p] <= {{(PW-XV){a_val[p][XV-1]}}, a_val[p]} << n_exp[p];
+        b_last <= !rst && n_last;
     end
 
     // ---- [stage S: pair sum], sign-extended (or wrapped) to the accumulator width ----

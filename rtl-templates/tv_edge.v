@@ -5,7 +5,7 @@
 // the NAF carry into digit i, and a nonzero digit sits where (x >>> 1) ^ (x + (x >>> 1)) is set, never two in
 // one bit pair (2q+1, 2q). Dropping every digit below bit c leaves (x with bits < c cleared) + carry_c * 2^c.
 // The edge cuts at c = 2q, q the lowest pair that still holds one of the d most significant digits.
-//   E0 (the beat's cycle): adder, nonzero pairs, the pairs kept for d, the carries at even bits -> registers
+//   E0 (the beat's cycle): adder, nonzero pairs, the pairs kept for d, the carry at the cut -> registers
 //   E1: low bits replaced by the carry, + carry -> the "next" group buffer
 // A swap copies next -> active at a group boundary (double buffering, so loading overlaps compute); a beat
 // still in E1 in the swap cycle is copied straight through (bypass), so the two-stage load needs no extra
@@ -49,36 +49,42 @@ module @@P@@_edge #(
     // ---------------- E0: NAF carries, nonzero pairs, kept pairs ----------------
     reg [BX-1:0] e1_x    [0:L-1];
     reg [NP-1:0] e1_keep [0:L-1];   // pair q holds (or lies above) one of the d most significant digits
-    reg [NP-1:0] e1_cy   [0:L-1];   // NAF carry into bit 2q
+    reg          e1_c    [0:L-1];   // NAF carry into the cut (bit 2q of the lowest kept pair q)
     reg          e1_we, e1_clear;
     reg [BCW-1:0] e1_beat;
     reg [L-1:0]  e1_lv;
 
     integer l, q;
     reg [AW-1:0] ax, ah, a3, anz;
-    reg [31:0]   above;
+    reg [NP:0]   above;                // one-hot count of the nonzero pairs above pair q
+    reg [NP:0]   dm;                   // thermometer of the cap: dm[j] = (d > j)
     reg [NP-1:0] e0_keep [0:L-1];
-    reg [NP-1:0] e0_cy   [0:L-1];
+    reg          e0_c    [0:L-1];
     always @(*) begin
         for (l = 0; l < L; l = l + 1) begin
             ax  = {{(AW-BX){in_lanes[l*BX+BX-1]}}, in_lanes[l*BX +: BX]};
             ah  = {ax[AW-1], ax[AW-1:1]};
             a3  = ax + ah;
             anz = ah ^ a3;
-            // keep pair q while fewer than d nonzero pairs lie above it
-            above = 32'd0;
+            // keep pair q while fewer than d nonzero pairs lie above it (one-hot count against the thermometer of d:
+            // a few LUT levels, no adders or comparators)
+            for (q = 0; q <= NP; q = q + 1) dm[q] = ({{(32-DW){1'b0}}, cw_dcap} > q);
+            above = {{NP{1'b0}}, 1'b1};
             for (q = NP - 1; q >= 0; q = q - 1) begin
-                e0_keep[l][q] = (above < {{(32-DW){1'b0}}, cw_dcap});
-                above = above + {31'd0, anz[2*q] | anz[2*q+1]};
-                e0_cy[l][q] = a3[2*q] ^ ax[2*q] ^ ah[2*q];
+                e0_keep[l][q] = |(above & dm);
+                if (anz[2*q] | anz[2*q+1]) above = {above[NP-1:0], 1'b0};
             end
+            // carry at the cut: the lowest kept pair's (kept pairs are the top ones)
+            e0_c[l] = 1'b0;
+            for (q = 0; q < NP; q = q + 1)
+                if (e0_keep[l][q] && (q == 0 || !e0_keep[l][(q > 0) ? q - 1 : 0])) e0_c[l] = a3[2*q] ^ ax[2*q] ^ ah[2*q];
         end
     end
     always @(posedge clk) begin
         for (l = 0; l < L; l = l + 1) begin
             e1_x[l]    <= in_lanes[l*BX +: BX];
             e1_keep[l] <= e0_keep[l];
-            e1_cy[l]   <= e0_cy[l];
+            e1_c[l]    <= e0_c[l];
         end
         if (rst) begin
             e1_we <= 1'b0; e1_clear <= 1'b0; e1_beat <= {BCW{1'b0}}; e1_lv <= {L{1'b0}};
@@ -94,10 +100,8 @@ module @@P@@_edge #(
     integer i;
     always @(*) begin
         for (l = 0; l < L; l = l + 1) begin
-            // carry at the cut: the lowest kept pair's
-            carry = 1'b0;
-            for (q = 0; q < NP; q = q + 1)
-                if (e1_keep[l][q] && (q == 0 || !e1_keep[l][(q > 0) ? q - 1 : 0])) carry = e1_cy[l][q];
+
+            carry = e1_c[l];
             tv = {e1_x[l][BX-1], e1_x[l]};
             for (i = 0; i < 2 * NP && i < XV; i = i + 1)
                 if (!e1_keep[l][i / 2]) tv[i] = carry;
