@@ -24,12 +24,13 @@ import { type LayerTerms, type QMlp, evaluateQ, quantizeMlp } from './qmlp.ts';
 import { type HwSummary, type MixedTarget, hwAgrees, hwSummary, type RequantRow, type Results, renderMarkdown, renderResultsSvg, ratioSummary, kfmt } from './report.ts';
 import { type Point, PreparedCache, evaluatePoint, matchedComparison, termsLabel } from './sweep.ts';
 
-const USAGE = 'usage: npm run mnist -- [--out DIR] [--hw-images N] [--quick]';
+const USAGE = 'usage: npm run mnist -- [--out DIR] [--hw-images N] [--g G] [--quick]';
 
 const SPEC = {
   out: { type: 'string', help: 'output directory', default: 'out/mnist' },
   'hw-images': { type: 'string', help: 'test digits run on the simulated array (0 = skip; default 100, 3 with --quick)' },
   quick: { type: 'boolean', help: 'smoke run: small net, short sweep' },
+  g: { type: 'string', help: `TR group size of the sweep and the mixed-precision search, 1..16 (default ${TR_G})` },
 } as const;
 
 interface Plan {
@@ -118,13 +119,14 @@ class Steps {
 }
 
 const uniform = (q: QMlp, t: LayerTerms): LayerTerms[] => q.layers.map(() => ({ ...t }));
-const tr = (k: number, d: number): LayerTerms => ({ mode: 'tr', g: TR_G, k, d });
 
 runCli(async () => {
   const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
   const quick = a['quick'] === true;
   const plan = quick ? QUICK : FULL;
   const hwImages = intOption(a, 'hw-images', 0, 2004) ?? plan.hwImages;
+  const g = intOption(a, 'g', 1, 16) ?? TR_G;
+  const tr = (k: number, d: number): LayerTerms => ({ mode: 'tr', g, k, d });
   const outDir = String(a['out']);
   const P = new Progress();
   const times: Record<string, number> = {};
@@ -195,7 +197,7 @@ runCli(async () => {
   const trPoints: Point[] = [];
   for (const d of plan.ds) {
     for (const k of plan.ks) {
-      steps.next(`TR g${TR_G} k${k} d${d}`);
+      steps.next(`TR g${g} k${k} d${d}`);
       const p = evaluatePoint(cache8, test, 'tr', `TR k${k} d${d}`, uniform(q8, tr(k, d)));
       trPoints.push(p);
       steps.done(p);
@@ -328,10 +330,10 @@ runCli(async () => {
         wScale: 'least-squares clip per layer (mse)',
         calibration: `|activation| quantile ${BASE_QUANT.quantile} on every 8th training digit`,
       },
-      tr: { g: TR_G, ks: plan.ks, ds: plan.ds },
+      tr: { g, ks: plan.ks, ds: plan.ds },
       matchTolerance: MATCH_TOLERANCE,
       mixed: {
-        g: TR_G,
+        g,
         d: mixedD,
         kMin: K_MIN,
         kMax: K_MAX,
