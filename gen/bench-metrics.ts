@@ -116,20 +116,24 @@ export interface SynthNumbers {
   fmaxMHz: number;
 }
 
-export type RowKind = 'bp' | 'bs' | 'tr-conv' | 'tr';
+/** Same-config rows, and rows at matched workload accuracy (-m: baselines at a lower weight width, TR at the
+ *  budget of the same accuracy). */
+export type RowKind = 'bp' | 'bs' | 'tr-conv' | 'tr' | 'bp-m' | 'bs-m' | 'tr-m';
+export type BenchDesign = 'tr' | 'bp' | 'bs' | 'bp-m' | 'bs-m';
 
 export interface BenchRow {
   kind: RowKind;
   /** human label, e.g. "TR, TR mode g=16 k=8 d=3" */
   label: string;
   /** the synthesized design this row's hardware numbers come from */
-  design: 'bp' | 'bs' | 'tr';
+  design: BenchDesign;
   synth: SynthNumbers;
   tileCycles: number;
   cyclesPerDot: number;
   macsPerSec: number;
   macsPerSecPerLc: number;
-  /** ratios to the bp row (MACs/s, MACs/s per LC); null if there is no bp row */
+  /** ratios to the bp row (MACs/s, MACs/s per LC): the same-config bp for same-config rows, the matched-accuracy
+   *  bp (bp-m) for matched rows; null if there is no such bp row */
   vsBp: { macsPerSec: number; perLc: number } | null;
 }
 
@@ -145,10 +149,11 @@ export function rowMetrics(cfg: TrConfig, K: number, tileCycles: number, synth: 
 /** Fill in the vs-bp ratios of a set of rows (in place; returns them). */
 export function withRatios(rows: Omit<BenchRow, 'vsBp'>[]): BenchRow[] {
   const bp = rows.find((r) => r.kind === 'bp');
-  return rows.map((r) => ({
-    ...r,
-    vsBp: bp ? { macsPerSec: r.macsPerSec / bp.macsPerSec, perLc: r.macsPerSecPerLc / bp.macsPerSecPerLc } : null,
-  }));
+  const bpM = rows.find((r) => r.kind === 'bp-m');
+  return rows.map((r) => {
+    const ref = r.kind.endsWith('-m') ? bpM : bp;
+    return { ...r, vsBp: ref ? { macsPerSec: r.macsPerSec / ref.macsPerSec, perLc: r.macsPerSecPerLc / ref.macsPerSecPerLc } : null };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import { UserError } from './cli-util.ts';
 import { type TrConfig, resolveConfig } from './config.ts';
 import { GENERATOR_VERSION, buildDesign } from './design.ts';
 import {
-  type BenchRow, type Budget, type FitResult, type SynthNumbers, type TrCycles, baselineTileCycles, benchTable, fitTable,
+  type BenchDesign, type BenchRow, type Budget, checkBudget, type FitResult, type SynthNumbers, type TrCycles, baselineTileCycles, benchTable, fitTable,
   largestFit, rowMetrics, si, trTileCycles, withRatios,
 } from './bench-metrics.ts';
 import type { SynthOptions, SynthReport } from './toolchain/flow.ts';
@@ -31,17 +31,16 @@ export const BOARD_IDS = Object.keys(BOARDS) as BoardId[];
 export type SynthFn = (opts: SynthOptions) => Promise<{ report: SynthReport }>;
 
 /**
- * Default benchmark config (both boards): 8-bit weights and data, groups up to 8, 2 load lanes, dot products up
- * to 784 long (maxK = 784), a shift-only output stage (outMulBits 0) with 16-bit biases, and a 2×4 array: the
- * largest ladder shape at which the TR array (the biggest of the three designs) fits the UP5K as a bare core
- * (measured: 4475 of 5280 LCs; 4×4 needs 7845 on the UP5K and 7820 of 7680 on the HX8K). A 16-bit output
- * multiplier costs the TR core about 1700 LCs (2×4 on the HX8K: 6201 LCs instead of about 4500); pass a config
- * to measure it.
+ * Default benchmark configs: 8-bit weights and data, groups up to 8, dot products up to 784 long (maxK = 784),
+ * a shift-only output stage (outMulBits 0) with 16-bit biases, and a 2×8 array of term-by-value cells, a shape
+ * at which the array, not the fixed logic, dominates. HX8K: 2 weight terms per cycle (8 load lanes, so the
+ * default budget g8 k4 is not load-bound). UP5K: 1 weight term per cycle (4 lanes), the TR core that fits the
+ * UP5K at 2×8. Pass a config to measure others (e.g. `cell: "tp"`, the term-pair cell).
  */
-export const BENCH_BASE: Record<string, unknown> = { rows: 2, cols: 4, wBits: 8, xBits: 8, groupMax: 8, lanes: 2, maxK: 784, outMulBits: 0, biasBits: 16 };
+export const BENCH_BASE: Record<string, unknown> = { rows: 2, cols: 8, wBits: 8, xBits: 8, groupMax: 8, maxK: 784, outMulBits: 0, biasBits: 16, cell: 'tv' };
 export const BENCH_CONFIGS: Record<BoardId, Record<string, unknown>> = {
-  icebreaker: { ...BENCH_BASE, name: 'bup5k' },
-  hx8k: { ...BENCH_BASE, name: 'bhx8k' },
+  icebreaker: { ...BENCH_BASE, name: 'bup5k', termsPerCycle: 1, lanes: 4 },
+  hx8k: { ...BENCH_BASE, name: 'bhx8k', termsPerCycle: 2, lanes: 8 },
 };
 
 export function benchConfig(board: BoardId): TrConfig {
@@ -88,6 +87,25 @@ function progressLogger(log: (s: string) => void, what: string): SynthOptions['o
 // ---------------------------------------------------------------------------------------------
 // Benchmark
 
+/** A comparison at matched workload accuracy: the baselines at a lower weight width, and the TR budget whose
+ *  accuracy matches it, as measured by the command in `source`. */
+export interface Matched {
+  wBits: number;
+  budget: Budget;
+  source: string;
+}
+
+/**
+ * The default matched point, measured with `npm run mnist -- --g 8` (784-512-512-10 MLP, 2,004 test digits):
+ * QT with 3-bit weights and 8-bit data 96.76 %; TR g8 k5 d2 on the 8-bit net 96.81 % (the cheapest g8 point at
+ * least as accurate; k4 d2 gives 96.36 %).
+ */
+export const MATCHED: Matched = {
+  wBits: 3,
+  budget: { g: 8, k: 5, d: 2 },
+  source: '`npm run mnist -- --g 8`: QT w3/x8 96.76 %, TR g8 k5 d2 96.81 % (MNIST MLP, 2,004 test digits)',
+};
+
 export interface BenchOptions {
   board: BoardId;
   cfg: TrConfig;
@@ -99,12 +117,14 @@ export interface BenchOptions {
   freqMHz?: number;
   /** map bp multipliers to DSPs on the UP5K (default false: every design in logic cells only) */
   bpDsp?: boolean;
+  /** add rows at matched accuracy (baselines at matched.wBits, TR at matched.budget) */
+  matched?: Matched;
   log?: (s: string) => void;
   synth?: SynthFn;
 }
 
 export interface DesignResult {
-  design: 'tr' | 'bp' | 'bs';
+  design: BenchDesign;
   top: string;
   synth: SynthNumbers | null;
   /** why synthesis failed (e.g. does not fit), when it did */
@@ -124,8 +144,10 @@ export interface BenchResult {
   budget: Budget;
   seed: number;
   freqConstraintMHz: number;
-  dsp: { tr: boolean; bp: boolean; bs: boolean };
-  trCycles: { conventional: TrCycles; tr: TrCycles };
+  dsp: Record<BenchDesign, boolean>;
+  trCycles: { conventional: TrCycles; tr: TrCycles; matched?: TrCycles };
+  /** the matched-accuracy comparison, when it was run */
+  matched: Matched | null;
   designs: DesignResult[];
   rows: BenchRow[];
   /** designs that failed synthesis (no row) */
@@ -158,17 +180,27 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const trCycles = {
     conventional: trTileCycles(cfg, { mode: 'conventional', g: G, k: 1, d: 1 }, K),
     tr: trTileCycles(cfg, { mode: 'tr', ...budget }, K),
+    ...(o.matched ? { matched: trTileCycles(cfg, { mode: 'tr', ...o.matched.budget }, K) } : {}),
   };
-  const dsp = { tr: false, bp: !!o.bpDsp, bs: false };
+  const mCfg = o.matched ? resolveConfig({ ...cfg, wBits: o.matched.wBits, name: `${cfg.name}_w${o.matched.wBits}` }, 'matched-accuracy baselines') : null;
+  if (o.matched) checkBudget(cfg, o.matched.budget);
+  const dsp: Record<BenchDesign, boolean> = { tr: false, bp: !!o.bpDsp, bs: false, 'bp-m': !!o.bpDsp, 'bs-m': false };
 
   const design = buildDesign(cfg);
-  const jobs: { design: 'tr' | 'bp' | 'bs'; top: string; files: Record<string, string> }[] = [];
+  const jobs: { design: BenchDesign; top: string; files: Record<string, string> }[] = [];
   const trW = buildBenchWrapper(cfg.name, { name: design.top, ports: design.params.ports }, design.files, target.ledWidth);
   jobs.push({ design: 'tr', top: trW.top, files: trW.files });
   for (const kind of ['bp', 'bs'] as const) {
     const b = buildBaseline(cfg, kind);
     const w = buildBenchWrapper(`${cfg.name}_${kind}`, b.signature, b.files, target.ledWidth);
     jobs.push({ design: kind, top: w.top, files: w.files });
+  }
+  if (mCfg) {
+    for (const kind of ['bp', 'bs'] as const) {
+      const b = buildBaseline(mCfg, kind);
+      const w = buildBenchWrapper(`${mCfg.name}_${kind}`, b.signature, b.files, target.ledWidth);
+      jobs.push({ design: `${kind}-m`, top: w.top, files: w.files });
+    }
   }
 
   const designs: DesignResult[] = [];
@@ -192,13 +224,21 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     }
   }
 
-  const get = (d: 'tr' | 'bp' | 'bs'): DesignResult => designs.find((x) => x.design === d) as DesignResult;
-  const specs: { kind: BenchRow['kind']; design: 'tr' | 'bp' | 'bs'; label: string; tileCycles: number }[] = [
+  const get = (d: BenchDesign): DesignResult => designs.find((x) => x.design === d) as DesignResult;
+  const specs: { kind: BenchRow['kind']; design: BenchDesign; label: string; tileCycles: number }[] = [
     { kind: 'bp', design: 'bp', label: `bp: bit-parallel MAC array${dsp.bp ? ' (DSP multipliers)' : ''}`, tileCycles: baselineTileCycles(cfg, 'bp', K) },
     { kind: 'bs', design: 'bs', label: `bs: bit-serial array (${cfg.wBits} cycles/MAC)`, tileCycles: baselineTileCycles(cfg, 'bs', K) },
     { kind: 'tr-conv', design: 'tr', label: `TR array, conventional mode (g=${G}, all terms)`, tileCycles: trCycles.conventional.tileCycles },
     { kind: 'tr', design: 'tr', label: `TR array, TR mode g=${budget.g} k=${budget.k} d=${budget.d}`, tileCycles: trCycles.tr.tileCycles },
   ];
+  if (o.matched && mCfg && trCycles.matched) {
+    const m = o.matched;
+    specs.push(
+      { kind: 'bp-m', design: 'bp-m', label: `matched accuracy: bp, ${m.wBits}-bit weights${dsp['bp-m'] ? ' (DSP multipliers)' : ''}`, tileCycles: baselineTileCycles(mCfg, 'bp', K) },
+      { kind: 'bs-m', design: 'bs-m', label: `matched accuracy: bs, ${m.wBits}-bit weights (${m.wBits} cycles/MAC)`, tileCycles: baselineTileCycles(mCfg, 'bs', K) },
+      { kind: 'tr-m', design: 'tr', label: `matched accuracy: TR array, TR mode g=${m.budget.g} k=${m.budget.k} d=${m.budget.d}`, tileCycles: trCycles.matched.tileCycles },
+    );
+  }
   const partial = specs.flatMap((sp) => {
     const s = get(sp.design).synth;
     return s ? [{ ...sp, synth: s, ...rowMetrics(cfg, K, sp.tileCycles, s) }] : [];
@@ -207,12 +247,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const rows = withRatios(partial);
   return {
     format: 'trgen-bench', version: 1, generator: GENERATOR_VERSION, board: o.board, part: board.part, config: cfg, K, budget,
-    seed: o.seed, freqConstraintMHz: o.freqMHz ?? board.clockMHz, dsp, trCycles, designs, rows, missing,
-    definitions: DEFINITIONS, notes: benchNotes(cfg, K, budget, rows, trCycles),
+    seed: o.seed, freqConstraintMHz: o.freqMHz ?? board.clockMHz, dsp, trCycles, matched: o.matched ?? null, designs, rows, missing,
+    definitions: DEFINITIONS, notes: benchNotes(cfg, K, budget, rows, trCycles, o.matched),
   };
 }
 
-function benchNotes(cfg: TrConfig, K: number, b: Budget, rows: readonly BenchRow[], c: BenchResult['trCycles']): string[] {
+function benchNotes(cfg: TrConfig, K: number, b: Budget, rows: readonly BenchRow[], c: BenchResult['trCycles'], m?: Matched): string[] {
   const notes = [
     `TR mode computes an approximate dot product: each group of ${b.g} weights keeps its ${b.k} largest HESE terms and each data value its ${b.d} most significant terms, so a TR "MAC" is not an exact multiply-accumulate (accuracy is a workload question, see the MNIST results).`,
     `The TR core includes its requantizing output stage (bias, ${cfg.outMulBits ? `${cfg.outMulBits}-bit multiplier` : 'shift only'}, clamp) and the read-out; the baselines output raw accumulators. ` +
@@ -224,6 +264,12 @@ function benchNotes(cfg: TrConfig, K: number, b: Budget, rows: readonly BenchRow
   const tr = rows.find((r) => r.kind === 'tr');
   const conv = rows.find((r) => r.kind === 'tr-conv');
   if (tr && conv) notes.push(`TR mode vs conventional mode on the same hardware: ${(conv.tileCycles / tr.tileCycles).toFixed(2)}× fewer cycles per tile (${si(tr.macsPerSec)} vs ${si(conv.macsPerSec)} MACs/s).`);
+  if (m) {
+    notes.push(
+      `Matched accuracy (rows "matched accuracy: …"; their ratio columns are against the matched bp row): the baselines with ${m.wBits}-bit weights and ${cfg.xBits}-bit data, ` +
+        `the same TR hardware at g=${m.budget.g} k=${m.budget.k} d=${m.budget.d} (${c.matched?.tileCycles ?? '–'} cycles/tile). Accuracy measured with ${m.source}.`,
+    );
+  }
   return notes;
 }
 

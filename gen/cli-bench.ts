@@ -13,10 +13,10 @@ import { UserError, intOption, parseArgs, runCli, writeFilesAtomic } from './cli
 import { configFromArgs } from './cli.ts';
 import { PRESETS, type TrConfig, derive, resolveConfig } from './config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from './bench-metrics.ts';
-import { BOARD_IDS, DEFAULT_LADDER, benchConfig, benchFiles, benchMarkdown, checkBoard, fitFiles, fitMarkdown, runBench, runFit } from './bench-run.ts';
+import { BOARD_IDS, DEFAULT_LADDER, MATCHED, type Matched, benchConfig, benchFiles, benchMarkdown, checkBoard, fitFiles, fitMarkdown, runBench, runFit } from './bench-run.ts';
 
 const USAGE =
-  `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--bp-dsp]\n` +
+  `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--bp-dsp] [--no-matched]\n` +
   `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--out DIR]`;
 
 export const SPEC = {
@@ -31,6 +31,7 @@ export const SPEC = {
   seed: { type: 'string', help: 'nextpnr placement seed', default: '1' },
   freq: { type: 'string', help: 'nextpnr clock constraint in MHz (default: the board clock, 12)' },
   'bp-dsp': { type: 'boolean', help: 'UP5K only: map the bp multipliers to DSP blocks (default: all designs in logic cells)' },
+  'no-matched': { type: 'boolean', help: 'skip the rows at matched MNIST accuracy (two more baseline syntheses)' },
   fit: { type: 'boolean', help: 'find the largest TR array that fits the board (binary search over --shapes)' },
   bare: { type: 'boolean', help: 'with --fit: the bare core in the bench wrapper instead of the usable board top' },
   shapes: { type: 'string', help: `with --fit: the R×C ladder (default ${DEFAULT_LADDER.join(',')})` },
@@ -64,6 +65,8 @@ export interface BenchCommand {
   K: number;
   budget: Budget;
   bpDsp: boolean;
+  /** add the rows at matched accuracy (MATCHED) where the config can run its budget */
+  matched: boolean;
   bare: boolean;
   shapes: { rows: number; cols: number }[];
 }
@@ -74,7 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const board = checkBoard(args['board']);
   const fit = args['fit'] === true;
   if (!fit) for (const f of ['bare', 'shapes'] as const) if (args[f] !== undefined) throw new UserError(`--${f} only goes with --fit`);
-  if (fit) for (const f of ['g', 'k', 'd', 'len', 'bp-dsp'] as const) if (args[f] !== undefined) throw new UserError(`--${f} does not apply to --fit`);
+  if (fit) for (const f of ['g', 'k', 'd', 'len', 'bp-dsp', 'no-matched'] as const) if (args[f] !== undefined) throw new UserError(`--${f} does not apply to --fit`);
   let cfg: TrConfig;
   if (args['config'] !== undefined || args['preset'] !== undefined) cfg = configFromArgs(args);
   else if (fit) cfg = resolveConfig({ ...benchConfig(board), ...FIT_KNOBS, name: `fit${board === 'icebreaker' ? 'up5k' : board}` }, 'fit config');
@@ -87,15 +90,30 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);
   return {
     mode: fit ? 'fit' : 'bench', board, cfg, out: typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), seed,
-    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, bare: args['bare'] === true, shapes,
+    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, shapes,
   };
 }
 
 /**
  * Area knobs of the default fit config (on top of the board's bench config, which already has them): a
- * shift-only output stage (no multiplier), 16-bit biases, 2 load lanes. Stated in fit.md.
+ * shift-only output stage (no multiplier) and 16-bit biases. Stated in fit.md.
  */
-export const FIT_KNOBS = { outMulBits: 0, biasBits: 16, lanes: 2 } as const;
+export const FIT_KNOBS = { outMulBits: 0, biasBits: 16 } as const;
+
+/** The default matched-accuracy point, or undefined (with a line saying why) when the config cannot run its budget. */
+export function matchedFor(cfg: TrConfig, log: (s: string) => void): Matched | undefined {
+  try {
+    checkBudget(cfg, MATCHED.budget);
+  } catch (e) {
+    log(`matched-accuracy rows skipped: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  if (MATCHED.wBits >= cfg.wBits) {
+    log(`matched-accuracy rows skipped: the config's weights (${cfg.wBits} bits) are not wider than the matched baseline's (${MATCHED.wBits})`);
+    return undefined;
+  }
+  return MATCHED;
+}
 
 if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
   const c = parseBenchArgs(process.argv.slice(2));
@@ -106,7 +124,8 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
     process.stdout.write(fitMarkdown(f) + `\nwrote ${written.join(', ')}\n`);
     return;
   }
-  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, log });
+  const matched = c.matched ? matchedFor(c.cfg, log) : undefined;
+  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), log });
   const written = writeFilesAtomic(c.out, benchFiles(r));
   process.stdout.write(benchMarkdown(r) + `\nwrote ${written.join(', ')}\n`);
   if (r.missing.length) process.exitCode = 1;

@@ -12,8 +12,8 @@ import {
   type BenchRow, type SynthNumbers, baselineTileCycles, benchTable, checkBudget, defaultBudget, fitTable, largestFit, parseShape, ratio,
   rowMetrics, si, trTileCycles, withRatios,
 } from '../../gen/bench-metrics.ts';
-import { benchConfig, benchFiles, explainReason, benchMarkdown, fitFiles, runBench, runFit, type SynthFn } from '../../gen/bench-run.ts';
-import { parseBenchArgs } from '../../gen/cli-bench.ts';
+import { MATCHED, benchConfig, benchFiles, explainReason, benchMarkdown, fitFiles, runBench, runFit, type SynthFn } from '../../gen/bench-run.ts';
+import { matchedFor, parseBenchArgs } from '../../gen/cli-bench.ts';
 import { UserError } from '../../gen/cli-util.ts';
 import { derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
@@ -91,12 +91,14 @@ describe('bench metrics: cycles per tile', () => {
     expect(baselineTileCycles(cfg, 'bp', 2)).toBe(cfg.rows);
   });
 
-  it('the bench configs: K = 784 fits a tile; default budget g = 8, k = 4, d = 3', () => {
-    for (const b of ['icebreaker', 'hx8k'] as const) {
+  it('the bench configs: K = 784 fits a tile; default budget g = 8, k = 4, d = 3; not load-bound', () => {
+    // tv cells: a group of 8 costs ceil(k/P) cycles (UP5K P = 1: 4; HX8K P = 2: 2), at least ceil(8/L) + 1 (L = 4: 3; L = 8: 2)
+    for (const [b, P, groupCycles] of [['icebreaker', 1, 4], ['hx8k', 2, 2]] as const) {
       const cfg = benchConfig(b);
+      expect({ b, cell: cfg.cell, P: cfg.termsPerCycle, R: cfg.rows, C: cfg.cols }).toEqual({ b, cell: 'tv', P, R: 2, C: 8 });
       expect(cfg.maxK).toBeGreaterThanOrEqual(784);
       expect(defaultBudget(cfg)).toEqual({ g: 8, k: 4, d: 3 });
-      expect(trTileCycles(cfg, { mode: 'tr', g: 8, k: 4, d: 3 }, 784).tileCycles).toBe(98 * 12);
+      expect(trTileCycles(cfg, { mode: 'tr', g: 8, k: 4, d: 3 }, 784).tileCycles).toBe(98 * groupCycles);
     }
     expect(defaultBudget(presetConfig('mnist'))).toEqual({ g: 16, k: 8, d: 3 });
     expect(() => checkBudget(presetConfig('tiny'), { g: 8, k: 4, d: 2 })).toThrow(/--g: 8 is outside 1..4/);
@@ -205,6 +207,33 @@ describe('bench orchestration (stand-in synthesizer)', () => {
     expect(benchMarkdown(r)).toContain('approximate');
   });
 
+  it('runBench with matched accuracy: baselines at the matched weight width, TR at the matched budget, ratios against the matched bp', async () => {
+    const calls: string[] = [];
+    const matched = { wBits: 2, budget: { g: 4, k: 3, d: 1 }, source: 'test' };
+    const r = await runBench({ board: 'hx8k', cfg, budget: { g: 4, k: 2, d: 1 }, K: 784, seed: 3, matched, synth: fakeSynth(1e9, calls) });
+    expect(calls).toEqual(['bt_bench', 'bt_bp_bench', 'bt_bs_bench', 'bt_w2_bp_bench', 'bt_w2_bs_bench']);
+    expect(r.rows.map((x) => x.kind)).toEqual(['bp', 'bs', 'tr-conv', 'tr', 'bp-m', 'bs-m', 'tr-m']);
+    const row = (k: string) => r.rows.find((x) => x.kind === k)!;
+    expect(row('bs-m').tileCycles).toBe(784 * 2);
+    expect(row('tr-m').tileCycles).toBe(r.trCycles.matched!.tileCycles);
+    expect(row('tr-m').synth).toEqual(row('tr').synth);
+    expect(row('tr-m').vsBp!.perLc).toBeCloseTo(row('tr-m').macsPerSecPerLc / row('bp-m').macsPerSecPerLc, 12);
+    expect(row('tr').vsBp!.perLc).toBeCloseTo(row('tr').macsPerSecPerLc / row('bp').macsPerSecPerLc, 12);
+    expect(r.matched).toEqual(matched);
+    expect(benchMarkdown(r)).toContain('matched accuracy: bp, 2-bit weights');
+    expect(r.notes.some((n) => n.includes('Accuracy measured with test'))).toBe(true);
+  });
+
+  it('the default matched point is used only where the config can run it', () => {
+    const log: string[] = [];
+    expect(matchedFor(benchConfig('hx8k'), (s) => log.push(s))).toEqual(MATCHED);
+    expect(matchedFor(presetConfig('tiny'), (s) => log.push(s))).toBeUndefined(); // g = 8 > groupMax 4
+    expect(log).toEqual([expect.stringMatching(/^matched-accuracy rows skipped: .*--g: 8 is outside 1..4/)]);
+    expect(parseBenchArgs(['--board', 'hx8k']).matched).toBe(true);
+    expect(parseBenchArgs(['--board', 'hx8k', '--no-matched']).matched).toBe(false);
+    expect(() => parseBenchArgs(['--board', 'hx8k', '--fit', '--no-matched'])).toThrow(/--no-matched does not apply to --fit/);
+  });
+
   it('runBench: a design that does not fit is reported, the others still measured', async () => {
     const calls: string[] = [];
     // the TR core of this config is the biggest of the three: a capacity between them fails only TR
@@ -262,7 +291,7 @@ describe('npm run bench:hw: arguments', () => {
     const f = parseBenchArgs(['--board', 'hx8k', '--fit', '--shapes', '1x1,2x2']);
     expect(f.mode).toBe('fit');
     expect(f.shapes).toEqual([{ rows: 1, cols: 1 }, { rows: 2, cols: 2 }]);
-    expect(f.cfg).toMatchObject({ outMulBits: 0, biasBits: 16, lanes: 2, maxK: 784 });
+    expect(f.cfg).toMatchObject({ outMulBits: 0, biasBits: 16, lanes: 8, maxK: 784, cell: 'tv', termsPerCycle: 2 });
   });
 
   const bad: [string[], RegExp][] = [
