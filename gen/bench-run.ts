@@ -22,13 +22,15 @@ import {
   type BenchDesign, type BenchRow, type Budget, checkBudget, type FitResult, type SynthNumbers, type TrCycles, baselineTileCycles, benchTable, fitTable,
   largestFit, rowMetrics, si, trTileCycles, withRatios,
 } from './bench-metrics.ts';
-import type { SynthOptions, SynthReport } from './toolchain/flow.ts';
+import type { ModuleStat, SynthOptions, SynthReport } from './toolchain/flow.ts';
 import { ToolError } from './toolchain/run.ts';
 
 export type BoardId = keyof typeof BOARDS;
 export const BOARD_IDS = Object.keys(BOARDS) as BoardId[];
 
 export type SynthFn = (opts: SynthOptions) => Promise<{ report: SynthReport }>;
+/** Per-module cell counts of a design (gen/toolchain/flow.ts moduleBreakdown: yosys synth_ice40 -noflatten). */
+export type ModulesFn = (opts: Pick<SynthOptions, 'files' | 'top' | 'board' | 'dsp'>) => Promise<ModuleStat[]>;
 
 /**
  * Default benchmark configs: 8-bit weights and data, groups up to 8, dot products up to 784 long (maxK = 784),
@@ -119,6 +121,8 @@ export interface BenchOptions {
   bpDsp?: boolean;
   /** add rows at matched accuracy (baselines at matched.wBits, TR at matched.budget) */
   matched?: Matched;
+  /** per-module cell counts of every design (the CLI passes moduleBreakdown); none when absent */
+  modules?: ModulesFn;
   log?: (s: string) => void;
   synth?: SynthFn;
 }
@@ -127,6 +131,8 @@ export interface DesignResult {
   design: BenchDesign;
   top: string;
   synth: SynthNumbers | null;
+  /** per-module LUT4 / FF / carry counts (yosys -noflatten), when asked for */
+  modules?: ModuleStat[];
   /** why synthesis failed (e.g. does not fit), when it did */
   failure?: string;
   report?: SynthReport;
@@ -215,7 +221,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const s = synthNumbers(r.report);
       const seconds = Math.round((performance.now() - t0) / 1000);
       log(`  ${j.design}: ${s.lc}/${s.lcAvailable} LC, ${s.ff} FF, ${s.dsp} DSP, Fmax ${s.fmaxMHz.toFixed(1)} MHz (${seconds} s)`);
-      designs.push({ design: j.design, top: j.top, synth: s, report: r.report, seconds });
+      const modules = o.modules ? await o.modules({ files: j.files, top: j.top, board: o.board, ...(hasDsp ? { dsp: dsp[j.design] } : {}) }) : undefined;
+      if (modules) log(`  ${j.design}: per-module counts (yosys -noflatten) of ${modules.length} modules`);
+      designs.push({ design: j.design, top: j.top, synth: s, report: r.report, seconds, ...(modules ? { modules } : {}) });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       const failure = failureReason(e, board.resources.lc);
@@ -287,6 +295,23 @@ export function benchMarkdown(r: BenchResult): string {
     lines.push('', ...r.missing.map((m) => `- **${m.design} did not synthesize**: ${m.reason}`));
   }
   lines.push('', 'Definitions:', '', ...r.definitions.map((d) => `- ${d}`), '', 'Notes:', '', ...r.notes.map((n) => `- ${n}`), '');
+  const withModules = r.designs.filter((d) => d.modules);
+  if (withModules.length) {
+    lines.push(
+      '#### Per-module cells',
+      '',
+      'yosys `synth_ice40 -noflatten` of each design (no cross-module optimization, so totals differ a little from the flattened',
+      'build above; a logic cell holds one LUT4 and one flip-flop, and nextpnr packs a flip-flop with the LUT that feeds it).',
+      '',
+    );
+    for (const d of withModules) {
+      lines.push(`${d.design} (\`${d.top}\`):`, '', '| module | instances | LUT4 | FF | carry | LUT4 / instance | FF / instance |', '|---|---:|---:|---:|---:|---:|---:|');
+      for (const m of d.modules as ModuleStat[]) {
+        lines.push(`| ${m.module} | ${m.instances} | ${m.lut} | ${m.ff} | ${m.carry} | ${Math.round(m.lut / m.instances)} | ${Math.round(m.ff / m.instances)} |`);
+      }
+      lines.push('');
+    }
+  }
   return lines.join('\n');
 }
 

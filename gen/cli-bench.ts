@@ -125,7 +125,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
     return;
   }
   const matched = c.matched ? matchedFor(c.cfg, log) : undefined;
-  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), log });
+  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), modules: async (o) => (await import('./toolchain/flow.ts')).moduleBreakdown(o), log });
   const written = writeFilesAtomic(c.out, benchFiles(r));
   process.stdout.write(benchMarkdown(r) + `\nwrote ${written.join(', ')}\n`);
   if (r.missing.length) process.exitCode = 1;

@@ -114,6 +114,86 @@ export function parseYosysStat(json: string): YosysStat {
   return { cells };
 }
 
+/** One module of a hierarchical synthesis (`synth_ice40 -noflatten`): its instances under the top and the cells
+ *  of all of them together (every parameterisation of the module summed). */
+export interface ModuleStat {
+  module: string;
+  instances: number;
+  lut: number;
+  ff: number;
+  carry: number;
+}
+
+/** The module name a yosys stat key stands for: `\m` -> m, `$paramod$<hash>\m` or `$paramod\m\P=...` -> m. */
+function baseModuleName(key: string): string {
+  const parts = key.split('\\');
+  return key.startsWith('$paramod') ? (parts[1] ?? key) : (parts[parts.length - 1] ?? key);
+}
+
+/**
+ * Per-module cell counts from `stat -json` of a design synthesized with `-noflatten`: each module's own LUT4s,
+ * flip-flops and carries times its number of instances under `top` (submodule instances appear in a module's
+ * cell types under the submodule's key), summed per module name, largest first.
+ */
+export function parseModuleStat(json: string, top: string): ModuleStat[] {
+  const raw = JSON.parse(json) as { modules?: Record<string, { num_cells_by_type?: Record<string, number> }> };
+  const mods = raw.modules ?? {};
+  const topKey = Object.keys(mods).find((k) => baseModuleName(k) === top && !k.startsWith('$paramod'));
+  if (!topKey) throw new Error(`yosys stat.json: no module ${top}`);
+  // a module key is escaped (`\\name`) where the same module as a cell type is not
+  const keyOf = new Map<string, string>();
+  for (const k of Object.keys(mods)) keyOf.set(k.startsWith('\\') ? k.slice(1) : k, k);
+  const children = (k: string): [string, number][] =>
+    Object.entries(mods[k]?.num_cells_by_type ?? {}).flatMap(([t, c]) => {
+      const child = keyOf.get(t.startsWith('\\') ? t.slice(1) : t);
+      return child ? [[child, c] as [string, number]] : [];
+    });
+  const count = new Map<string, number>([[topKey, 1]]);
+  // walk the hierarchy top-down (it is a DAG; a module's count is final once every parent has been visited)
+  const order: string[] = [];
+  const visit = (k: string, seen: Set<string>): void => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    for (const [t] of children(k)) visit(t, seen);
+    order.push(k);
+  };
+  visit(topKey, new Set());
+  for (const k of order.reverse()) {
+    const n = count.get(k) ?? 0;
+    for (const [t, c] of children(k)) count.set(t, (count.get(t) ?? 0) + n * c);
+  }
+  const rows = new Map<string, ModuleStat>();
+  for (const [k, n] of count) {
+    const cells = mods[k]?.num_cells_by_type ?? {};
+    const name = baseModuleName(k);
+    const r = rows.get(name) ?? { module: name, instances: 0, lut: 0, ff: 0, carry: 0 };
+    r.instances += n;
+    r.lut += n * (cells['SB_LUT4'] ?? 0);
+    r.ff += n * countFFs(cells);
+    r.carry += n * (cells['SB_CARRY'] ?? 0);
+    rows.set(name, r);
+  }
+  return [...rows.values()].filter((r) => r.lut + r.ff + r.carry > 0).sort((a, b) => b.lut + b.ff - (a.lut + a.ff) || a.module.localeCompare(b.module));
+}
+
+/** Per-module LUT4 / FF / carry counts of a design: yosys `synth_ice40 -noflatten` (no place and route). */
+export async function moduleBreakdown(opts: Pick<SynthOptions, 'files' | 'top' | 'board' | 'dsp' | 'signal'>): Promise<ModuleStat[]> {
+  const board = getBoard(opts.board);
+  if (!TOP_NAME.test(opts.top)) throw new UserError(`invalid top module name '${opts.top}'`);
+  const useDsp = opts.dsp ?? board.device === 'up5k';
+  const sources = Object.keys(opts.files).filter((f) => /\.s?v$/.test(f)).sort();
+  const script = [
+    ...sources.map((f) => `read_verilog ${f.endsWith('.sv') ? '-sv ' : ''}${f}`),
+    `synth_ice40 -noflatten -top ${opts.top}${useDsp ? ' -dsp' : ''}`,
+    'tee -q -o modstat.json stat -json',
+    '',
+  ].join('\n');
+  const out = await runTool('yosys', ['-s', 'modules.ys'], { ...opts.files, 'modules.ys': script }, opts.signal ? { signal: opts.signal } : {});
+  const json = out['modstat.json'];
+  if (json === undefined) throw new ToolError({ tool: 'yosys', status: 'no modstat.json written', log: asText(out['yosys.log'] ?? '').split('\n'), files: out });
+  return parseModuleStat(asText(json), opts.top);
+}
+
 export function countFFs(cells: Record<string, number>): number {
   return Object.entries(cells).reduce((s, [k, v]) => (k.startsWith('SB_DFF') ? s + v : s), 0);
 }

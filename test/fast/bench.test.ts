@@ -210,8 +210,17 @@ describe('bench orchestration (stand-in synthesizer)', () => {
   it('runBench with matched accuracy: baselines at the matched weight width, TR at the matched budget, ratios against the matched bp', async () => {
     const calls: string[] = [];
     const matched = { wBits: 2, budget: { g: 4, k: 3, d: 1 }, source: 'test' };
-    const r = await runBench({ board: 'hx8k', cfg, budget: { g: 4, k: 2, d: 1 }, K: 784, seed: 3, matched, synth: fakeSynth(1e9, calls) });
+    const asked: string[] = [];
+    const modules = async (o: { top: string }) => {
+      asked.push(o.top);
+      return [{ module: `${o.top}_m`, instances: 2, lut: 10, ff: 6, carry: 1 }];
+    };
+    const r = await runBench({ board: 'hx8k', cfg, budget: { g: 4, k: 2, d: 1 }, K: 784, seed: 3, matched, modules, synth: fakeSynth(1e9, calls) });
     expect(calls).toEqual(['bt_bench', 'bt_bp_bench', 'bt_bs_bench', 'bt_w2_bp_bench', 'bt_w2_bs_bench']);
+    expect(asked).toEqual(calls);
+    expect(r.designs.map((d) => d.modules?.[0]?.module)).toEqual(calls.map((c) => `${c}_m`));
+    expect(benchMarkdown(r)).toContain('#### Per-module cells');
+    expect(benchMarkdown(r)).toContain('| bt_w2_bs_bench_m | 2 | 10 | 6 | 1 | 5 | 3 |');
     expect(r.rows.map((x) => x.kind)).toEqual(['bp', 'bs', 'tr-conv', 'tr', 'bp-m', 'bs-m', 'tr-m']);
     const row = (k: string) => r.rows.find((x) => x.kind === k)!;
     expect(row('bs-m').tileCycles).toBe(784 * 2);

@@ -11,6 +11,7 @@ import {
   explainNextpnrFailure,
   mainClock,
   parseNextpnrReport,
+  parseModuleStat,
   parseYosysStat,
   reportMarkdown,
   topPortBits,
@@ -326,5 +327,29 @@ describe('tool failure reporting', () => {
         'it needs more DSP blocks (ICESTORM_DSP) than the device has (needed/available: ICESTORM_DSP 9/8).',
     );
     expect(Object.keys(e.files).sort()).toEqual(['nextpnr-ice40.log', 'top.json']);
+  });
+});
+
+describe('per-module cell counts (yosys stat -json of a -noflatten build)', () => {
+  // the shape yosys writes: escaped module keys, unescaped cell types, parameterised modules under $paramod keys
+  const stat = JSON.stringify({
+    modules: {
+      '\\t_top': { num_cells_by_type: { SB_LUT4: 5, SB_DFFE: 3, t_array: 1, '$paramod$ab\\t_delay': 2 } },
+      '\\t_array': { num_cells_by_type: { t_row: 2 } },
+      '\\t_row': { num_cells_by_type: { '$paramod$cd\\t_cell': 4, '$paramod$ab\\t_delay': 1 } },
+      '$paramod$cd\\t_cell': { num_cells_by_type: { SB_LUT4: 10, SB_DFF: 6, SB_DFFSR: 1, SB_CARRY: 4 } },
+      '$paramod$ab\\t_delay': { num_cells_by_type: { SB_DFF: 8 } },
+      '\\unused': { num_cells_by_type: { SB_LUT4: 99 } },
+    },
+  });
+  it('multiplies each module by its instances under the top and sums per module name', () => {
+    expect(parseModuleStat(stat, 't_top')).toEqual([
+      { module: 't_cell', instances: 8, lut: 80, ff: 56, carry: 32 },
+      { module: 't_delay', instances: 4, lut: 0, ff: 32, carry: 0 },
+      { module: 't_top', instances: 1, lut: 5, ff: 3, carry: 0 },
+    ]);
+  });
+  it('names a missing top', () => {
+    expect(() => parseModuleStat(stat, 'nope')).toThrow(/no module nope/);
   });
 });
