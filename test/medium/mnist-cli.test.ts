@@ -69,7 +69,7 @@ describe('npm run mnist -- --quick', () => {
   });
 
   it('bad options: exit 2, one error line, nothing written', () => {
-    for (const args of [['--hw-images', 'many'], ['--hw-images', '-1'], ['--bogus'], ['--out'], ['--quick=1'], ['extra']]) {
+    for (const args of [['--hw-images', 'many'], ['--hw-images', '-1'], ['--g', '0'], ['--g', '17'], ['--bogus'], ['--out'], ['--quick=1'], ['extra']]) {
       const out = join(tmp, 'bad');
       const r = run([...(args[0] === '--out' ? [] : ['--out', out]), ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
