@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type Derived, type TrConfig, derive } from './config.ts';
 import { emitModule } from './emit.ts';
-import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, trLeaves } from './leaves.ts';
+import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, nafPairBits, trLeaves } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Signature, cat, konst, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -79,6 +79,7 @@ function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
   const { clk, rst } = clkRst(m);
   const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
   const inLanes = m.input('in_lanes', d.R * d.L * d.BX, 'load-beat data, all rows');
+  const inLanes3 = m.input('in_lanes3', d.R * d.L * nafPairBits(d.BX), 'per lane: x + (x >>> 1), the NAF carry adder');
   const inW = m.input('in_w', d.C * d.WS, 'weight slot of every column, aligned with in_cw');
   const inShift = m.input('in_shift', d.R, 'read-out: shift row r\'s result chain');
   const outHead = m.output('out_head', d.R * d.accW, 'result chain head (column 0) of every row');
@@ -88,7 +89,8 @@ function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
   for (let r = 0; r < d.R; r++) {
     const xs = m.wire(`x_${r}`, d.G * d.XV, `row ${r} active group`);
     const ctl = m.wire(`ctl_${r}`, 3, `row ${r} control bits`);
-    m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: inCw, in_lanes: slice(inLanes, r * d.L * d.BX, d.L * d.BX), out_x: xs, out_ctl: ctl });
+    const l3 = d.L * nafPairBits(d.BX);
+    m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: inCw, in_lanes: slice(inLanes, r * d.L * d.BX, d.L * d.BX), in_lanes3: slice(inLanes3, r * l3, l3), out_x: xs, out_ctl: ctl });
     m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_ctl: ctl, in_w: w, in_shift: slice(inShift, r, 1), out_head: slice(outHead, r * d.accW, d.accW) });
   }
   return m.build(reg.sigs);
@@ -181,15 +183,16 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   };
   const cw = m.wire('cw', d.CWW, 'control word');
   const lanes = m.wire('lanes', d.R * d.L * d.BX, 'load-beat data');
-  const w = m.wire('w', d.C * d.WS, 'current weight slot');
   const tv = d.cell === 'tv';
+  const lanes3 = m.wire('lanes3', d.R * d.L * nafPairBits(d.BX), 'load-beat data: x + (x >>> 1) per lane (tv edges)', { unused: !tv });
+  const w = m.wire('w', d.C * d.WS, 'current weight slot');
   // the read-out uses only column 0 of the per-column parameters, which the sequencer rotates one column per read
   const pBias = m.wire('p_bias', d.C * d.BBW, undefined, { unused: true });
   const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: true });
   const pShift = m.wire('p_shift', d.C * d.SW, undefined, { unused: true });
   const pRelu = m.wire('p_relu', 1);
   const rot = m.wire('ro_rot', 1, 'read-out: rotate the per-column parameters');
-  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_w: w, out_p_bias: pBias, out_p_mul: pMul, out_p_shift: pShift, out_p_relu: pRelu, in_rot: rot };
+  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_lanes3: lanes3, out_w: w, out_p_bias: pBias, out_p_mul: pMul, out_p_shift: pShift, out_p_relu: pRelu, in_rot: rot };
   for (const n of ['in_t_valid', 'out_t_ready', 'in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift',
     'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
     seqConns[n] = p[n] as Expr;
@@ -198,7 +201,7 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
 
   const res = tv ? m.wire('heads', d.R * d.accW, 'result chain head of every row') : m.wire('res', d.R * d.C * d.accW, 'held cell results, cell (r,c) at index r*C+c');
   const shifts = m.wire('ro_shifts', d.R, 'read-out: shift row r\'s result chain', { unused: !tv });
-  m.inst(array, 'u_array', {}, tv ? { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, in_shift: shifts, out_head: res } : { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
+  m.inst(array, 'u_array', {}, tv ? { clk, rst, in_cw: cw, in_lanes: lanes, in_lanes3: lanes3, in_w: w, in_shift: shifts, out_head: res } : { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
 
   // read-out: starts goDelay cycles after the control word of a tile's last work cycle (cw bit 3)
   const go = delayed(m, reg, 'go', clk, rst, slice(cw, 3, 1), d.goDelay, 'read-out start');

@@ -55,6 +55,9 @@ export const EDGE: Leaf = {
   },
 };
 
+/** Bits of the NAF carry adder x + (x >>> 1) a tv edge reads per lane: every bit pair of a BX-bit value. */
+export const nafPairBits = (BX: number): number => 2 * Math.ceil(BX / 2);
+
 /** Term-by-value cell (cell kind tv). */
 export const TV_CELL: Leaf = {
   suffix: 'cell',
@@ -73,7 +76,7 @@ export const TV_EDGE: Leaf = {
   params: ['G', 'L', 'BX', 'DW', 'TCW', 'BCW', 'CWW'],
   ports(p) {
     const [G, L, BX, , , , CWW] = need(p, 'G', 'L', 'BX', 'DW', 'TCW', 'BCW', 'CWW') as [number, number, number, number, number, number, number];
-    return [...clkRst, i('in_cw', CWW), i('in_lanes', L * BX), o('out_x', G * (BX + 1)), o('out_ctl', 3)];
+    return [...clkRst, i('in_cw', CWW), i('in_lanes', L * BX), i('in_lanes3', L * nafPairBits(BX)), o('out_x', G * (BX + 1)), o('out_ctl', 3)];
   },
 };
 
@@ -91,7 +94,7 @@ export const SEQ: Leaf = {
       i('in_t_ngroups', NGW), i('in_t_relu', 1), i('in_t_bias', C * BBW), i('in_t_mul', C * MBW), i('in_t_shift', C * SW),
       i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * WT),
       i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * L * BX),
-      o('out_cw', CWW), o('out_lanes', R * L * BX), o('out_w', C * WT),
+      o('out_cw', CWW), o('out_lanes', R * L * BX), o('out_lanes3', R * L * nafPairBits(BX)), o('out_w', C * WT),
       o('out_p_bias', C * BBW), o('out_p_mul', C * MBW), o('out_p_shift', C * SW), o('out_p_relu', 1), i('in_rot', 1),
       o('out_err', 1), o('out_busy', 1), o('out_stat_work', 32),
     ];

@@ -64,6 +64,7 @@ module @@P@@_seq #(
     // to the array
     output reg  [CWW-1:0]        out_cw,
     output reg  [R*L*BX-1:0]     out_lanes,
+    output reg  [R*L*2*((BX+1)/2)-1:0] out_lanes3, // per lane: x + (x >>> 1), the NAF carry adder (tv edges)
     output reg  [C*WT-1:0]       out_w,
     // output-stage parameters of the tile being read out
     output reg  [C*BBW-1:0]      out_p_bias,
@@ -82,6 +83,19 @@ module @@P@@_seq #(
     wire [2*C*MBW-1:0] rot_mul   = {out_p_mul, out_p_mul} >> MBW;
     wire [2*C*SW-1:0]  rot_shift = {out_p_shift, out_p_shift} >> SW;
     /* verilator lint_on UNUSED */
+
+    // the tv edges' NAF carry adder, one per load lane, ahead of the lane register (its low 2*ceil(BX/2) bits)
+    localparam NP2 = 2 * ((BX + 1) / 2);
+    reg [R*L*NP2-1:0] lanes3;
+    reg [NP2+1:0]     lx;
+    integer ln;
+    always @(*) begin
+        for (ln = 0; ln < R * L; ln = ln + 1) begin
+            lx = {{(NP2+2-BX){in_x_data[ln*BX+BX-1]}}, in_x_data[ln*BX +: BX]};
+            lx = lx + {lx[NP2+1], lx[NP2+1:1]};
+            lanes3[ln*NP2 +: NP2] = lx[NP2-1:0];
+        end
+    end
 
     // ---------------- head descriptor (registered copy of the stream head's control fields) ----------------
     // A valid/ready source keeps an offered descriptor stable until it is accepted, so a copy made while it
@@ -213,6 +227,7 @@ module @@P@@_seq #(
             ld_g <= {GW{1'b0}}; ld_ng <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dcap <= {DW{1'b0}};
             out_cw <= {CWW{1'b0}};
             out_lanes <= {R*L*BX{1'b0}};
+            out_lanes3 <= {R*L*2*((BX+1)/2){1'b0}};
             out_w <= {C*WT{1'b0}};
             out_p_bias <= {C*BBW{1'b0}}; out_p_mul <= {C*MBW{1'b0}}; out_p_shift <= {C*SW{1'b0}};
             out_p_relu <= 1'b0;
@@ -317,6 +332,7 @@ module @@P@@_seq #(
                     ld_act <= 1'b1;
                 end
                 out_lanes <= in_x_data;
+                out_lanes3 <= lanes3;
             end
 
             // next-group buffer state: a completed load fills it, a swap empties it

@@ -5,7 +5,8 @@
 // the NAF carry into digit i, and a nonzero digit sits where (x >>> 1) ^ (x + (x >>> 1)) is set, never two in
 // one bit pair (2q+1, 2q). Dropping every digit below bit c leaves (x with bits < c cleared) + carry_c * 2^c.
 // The edge cuts at c = 2q, q the lowest pair that still holds one of the d most significant digits.
-//   E0 (the beat's cycle): adder, nonzero pairs, the pairs kept for d, the carry at the cut -> registers
+//   E0 (the beat's cycle; the adder itself sits before the sequencer's lane register): nonzero pairs, the pairs
+//       kept for d, the carry at the cut -> registers
 //   E1: low bits replaced by the carry, + carry -> the "next" group buffer
 // A swap copies next -> active at a group boundary (double buffering, so loading overlaps compute); a beat
 // still in E1 in the swap cycle is copied straight through (bypass), so the two-stage load needs no extra
@@ -25,6 +26,7 @@ module @@P@@_edge #(
     input  wire                 rst,
     input  wire [CWW-1:0]       in_cw,    // {dcap, lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}
     input  wire [L*BX-1:0]      in_lanes, // raw values of this row for the load beat (two's complement)
+    input  wire [L*2*((BX+1)/2)-1:0] in_lanes3, // per lane: the low 2*NP bits of x + (x >>> 1) (from the sequencer)
     output wire [G*(BX+1)-1:0]  out_x,    // active group: capped values (BX+1 bits signed), position 0 low
     output reg  [2:0]           out_ctl   // {last, first, work} of the work cycle that reads out_x
 );
@@ -64,7 +66,7 @@ module @@P@@_edge #(
         for (l = 0; l < L; l = l + 1) begin
             ax  = {{(AW-BX){in_lanes[l*BX+BX-1]}}, in_lanes[l*BX +: BX]};
             ah  = {ax[AW-1], ax[AW-1:1]};
-            a3  = ax + ah;
+            a3  = {2'b00, in_lanes3[l*2*NP +: 2*NP]};   // only bits below 2*NP are used
             anz = ah ^ a3;
             // keep pair q while fewer than d nonzero pairs lie above it (one-hot count against the thermometer of d:
             // a few LUT levels, no adders or comparators)
