@@ -59,6 +59,12 @@ describe('bench:hw with the real tools', () => {
       const j = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
       expect(j.K).toBe(16);
       expect(j.designs.map((d: { design: string }) => d.design)).toEqual(['tr', 'bp', 'bs']);
+      // groupMax 2 cannot run the matched budget (g = 8): the rows are skipped with a line saying why
+      expect(r.stderr).toMatch(/matched-accuracy rows skipped: .*--g: 8 is outside 1..2/);
+      // every design gets its per-module table (yosys -noflatten)
+      expect(j.designs.map((d: { modules?: { module: string }[] }) => d.modules?.some((m) => m.module === 'bmini_cell' || m.module.startsWith('bmini_b'))))
+        .toEqual([true, true, true]);
+      expect(r.stdout).toContain('#### Per-module cells');
     },
     SLOW,
   );
