@@ -1,6 +1,6 @@
 // @@P@@_edge: run-time data encoder at the left edge of one array row (hand-written leaf).
 // Raw signed data values arrive L per load beat; each is HESE-encoded (the one-pass LSB->MSB rule of
-// DESIGN.md, equal to the non-adjacent form) into a list of at most TX terms, most significant first, and
+// docs/DESIGN.md §2, equal to the non-adjacent form) into a list of at most TX terms, most significant first, and
 // written into the "next" group buffer. A swap copies next -> active at a group boundary (double buffering,
 // so loading the next group overlaps computing the current one). Every work cycle the edge emits slice t:
 // term t of every value of the active group; the schedule only ever asks for t < d, which is the

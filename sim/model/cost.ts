@@ -1,5 +1,5 @@
 /**
- * Cost metrics (DESIGN.md "Cost").
+ * Cost metrics (docs/DESIGN.md §6 "Cost").
  */
 import { checkDotSpec, type DotSpec } from './dot.ts';
 import { checkIntAtLeast, checkSafeInteger, maxTerms } from './terms.ts';

@@ -1,5 +1,5 @@
 /**
- * Quantization helpers and the output stage y = clamp(((acc + bias)·M) >> s) (DESIGN.md "Hardware contract").
+ * Quantization helpers and the output stage y = clamp(((acc + bias)·M) >> s) (docs/DESIGN.md §7 "Output stage").
  */
 import { checkIntAtLeast, checkSafeInteger, maxMagnitude } from './terms.ts';
 

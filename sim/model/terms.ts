@@ -1,5 +1,5 @@
 /**
- * Term encodings of quantized integers (DESIGN.md "Numbers").
+ * Term encodings of quantized integers (docs/DESIGN.md §1-3).
  *
  * A term is sign·2^exp. Every encoder works on |v| and multiplies each digit by sign(v); term lists are
  * always most significant first (strictly decreasing exp). Encoders accept any safe integer; the bit-width
@@ -83,7 +83,7 @@ export function binaryTerms(v: number): Term[] {
 }
 
 /**
- * HESE: the literal one-pass LSB→MSB rule of DESIGN.md over (b[i+1], b[i]) with mode bit m (m=0 at start):
+ * HESE: the literal one-pass LSB→MSB rule of docs/DESIGN.md §2 over (b[i+1], b[i]) with mode bit m (m=0 at start):
  *   m=0,01 → +2^i (m=0); m=0,11 → −2^i (m=1); m=1,00 → +2^i (m=0); m=1,10 → −2^i (m=1);
  *   otherwise nothing, m unchanged.
  * The scan runs past the top bit of |v| (reading zeros) until the mode bit is flushed back to 0.

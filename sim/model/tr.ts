@@ -1,5 +1,5 @@
 /**
- * Term revealing (DESIGN.md "Term revealing (group budget)").
+ * Term revealing (docs/DESIGN.md §4 "Group term revealing").
  */
 import {
   capTerms,

@@ -7,7 +7,7 @@
  *     in TR mode each data value keeps its d most significant HESE terms (the array edge does this at run time);
  *   - accumulate in integers; the requantization between hidden layers is itself quantized:
  *     y = clamp(((acc + bias) · mul) >> shift) with ReLU (integer multiplier + shift, or a pure shift), i.e.
- *     the output stage of DESIGN.md with a floor shift. The bias loaded into the output stage includes a
+ *     the output stage of docs/DESIGN.md §7 with a floor shift. The bias loaded into the output stage includes a
  *     rounding offset round(2^(shift-1)/mul), so the floor shift approximates round-to-nearest of
  *     (acc + b/(sw·sx))·realMul;
  *   - the last layer's logits are acc + bias (argmax needs no requantization).
