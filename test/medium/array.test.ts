@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type TrConfig, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { type Control, type Job, effective } from '../../sim/driver.ts';
+import { capBinary } from '../../sim/model/capper.ts';
 import { dotExact } from '../../sim/model/dot.ts';
 import { Rng } from '../../sim/model/rng.ts';
 import { maxMagnitude } from '../../sim/model/terms.ts';
@@ -197,4 +198,27 @@ describe('exact latency', () => {
       expect(r.items.map((x) => x.cycle)).toEqual(items);
     }
   });
+});
+
+describe('tv row edge: binary capping of every data value', () => {
+  // w = 1 (one term, 2^0) at g = 1, k = 1: each result is the data value capped to d terms, through the edge's
+  // capper and a tv cell; every 8-bit value and every d, in TR mode, checked against the model's cap and the
+  // bit-level reference of the capper
+  for (const P of [1, 2]) {
+    it(`every 8-bit value, d = 1..4 (tv P = ${P})`, async () => {
+      const cfg = resolveConfig({ preset: 'small', cell: 'tv', termsPerCycle: P });
+      const values = Array.from({ length: 255 }, (_, i) => i - 127);
+      const jobs: Job[] = [1, 2, 3, 4].map((d) => ({
+        control: { mode: 'tr', g: 1, k: 1, d },
+        W: [[1]],
+        X: values.map((v) => [v]),
+        out: { relu: false, bias: [0], mul: [1], shift: [0] },
+      }));
+      const r = await checkRun(cfg, jobs, `capper P=${P}`);
+      jobs.forEach((job, j) => {
+        const d = job.control.d;
+        expect({ d, acc: r.hw[j]!.acc.map((row) => row[0]) }).toEqual({ d, acc: values.map((v) => capBinary(v, 8, d)) });
+      });
+    });
+  }
 });
