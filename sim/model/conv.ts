@@ -1,5 +1,5 @@
 /**
- * Convolutions lowered onto the array's matrix jobs (docs/DESIGN.md §9 "Convolutions").
+ * Convolutions lowered onto the array's matrix jobs (docs/DESIGN.md §10 "Convolutions").
  *
  * Tensors are integer activations in HWC order (channel fastest): x[(y·W + x)·C + c]. Weights are OIHW with
  * I = C_in / groups: w[((o·I + i)·kh + ky)·kw + kx].

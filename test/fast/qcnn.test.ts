@@ -99,3 +99,24 @@ describe('integer CNN (workloads/cnn/qcnn.ts) against sim/model', () => {
     for (const L of convLayers(q)) expect(new Set(L.mul)).toEqual(new Set([1]));
   });
 });
+
+describe('revealConvWeights', () => {
+  it('maps the lowered, revealed rows back to OIHW: the direct conv of the result equals the lowered TR matmul', async () => {
+    const { convDirect } = await import('../../sim/model/conv.ts');
+    const { revealConvWeights } = await import('../../workloads/cnn/qcnn.ts');
+    const rng = new Rng(SEED + 3);
+    const { layers, calib } = randomNet(rng);
+    const q = quantizeCnn(layers, calib, [9, 9, 1], { wBits: 8, xBits: 8, scales: { kind: 'int', bits: 8 }, biasBits: 16, maxShift: 24, quantile: 0.999 });
+    for (const L of convLayers(q)) {
+      const t: LayerTerms = { mode: 'tr', g: 4, k: 2, d: 4 };
+      const eff = revealConvWeights(L.Wq, L.geom, L.wBits, t, 4);
+      expect(Array.from(eff)).not.toEqual(Array.from(L.Wq));
+      const x = Array.from({ length: L.geom.inH * L.geom.inW * L.geom.inC }, () => rng.int(-7, 7));
+      const spec: DotSpec = { mode: 'tr', g: 4, k: 2, d: 4, wBits: 8, xBits: 8 };
+      const { outH, outW } = convOutSize(L.geom);
+      const a = new Array<number>(outH * outW * L.geom.outC);
+      for (const part of convParts(L.geom, 4)) scatterPart(a, matmul(weightMatrix(L.Wq, L.geom, part), im2col(x, L.geom, part), spec).acc, L.geom, part);
+      expect(convDirect(x, eff, L.geom), L.name).toEqual(a);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Cost of one image through the integer CNN (docs/DESIGN.md §9 "CNN cost"):
+ * Cost of one image through the integer CNN (docs/DESIGN.md §10 "Convolutions"):
  *   - macs: real multiply-accumulates (a depthwise layer's lowered zeros are not counted);
  *   - loweredMacs: what the array computes after lowering (block-diagonal zeros included);
  *   - budget term pairs (the fixed hardware schedule, over the lowered jobs, same for every setting):

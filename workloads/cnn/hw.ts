@@ -25,6 +25,7 @@ import { convAccumulatorBound, convLayers, inferCnn, prepareCnn, quantizeImage, 
  * every lowered reduction length and a bias width holding every bias.
  */
 export function cnnHwConfig(q: Qcnn): TrConfig {
+  if (q.opts.scales.kind === 'float') throw new UserError('the array has no float output stage: quantize the scales (int or pow2) to run on hardware');
   const base = presetConfig('mnist');
   const convs = convLayers(q);
   const wBits = Math.max(...convs.map((L) => L.wBits));

@@ -1,5 +1,5 @@
 /**
- * The fully integer CNN with the exact semantics of the array (docs/DESIGN.md §9):
+ * The fully integer CNN with the exact semantics of the array (docs/DESIGN.md §10):
  *   - every conv / depthwise / FC layer is a matrix job of sim/model/conv.ts (an FC layer is a 1x1 conv on a
  *     1x1 image); in TR mode its lowered weight rows are term-revealed offline (group g along the lowered
  *     reduction, i.e. g input channels at one tap; budget k) and each data value keeps its d most significant
@@ -273,12 +273,13 @@ export interface CnnInferResult {
 }
 
 export interface CnnInferOptions {
-  /** float requantization (realMul, biasReal): the reference with float elementwise operations */
+  /** float requantization (realMul, biasReal): the reference with float elementwise operations (default: when scales are 'float') */
   floatRequant?: boolean;
 }
 
 /** One image (HWC integer pixels) through the integer network. */
-export function inferCnn(q: Qcnn, prepared: readonly PreparedConv[], x0: Int32Array, opts: CnnInferOptions = {}): CnnInferResult {
+export function inferCnn(q: Qcnn, prepared: readonly PreparedConv[], x0: Int32Array, options: CnnInferOptions = {}): CnnInferResult {
+  const opts = { floatRequant: options.floatRequant ?? q.opts.scales.kind === 'float' };
   const xBits = q.opts.xBits;
   const xm = maxMagnitude(xBits);
   let x = x0;
@@ -371,6 +372,8 @@ export interface CnnEval {
   samples: number;
   termPairsPerSample: number;
   layerTermPairsPerSample: number[];
+  /** mean softmax cross-entropy of the dequantized logits (logit · sw · sxIn of the last layer) */
+  loss: number;
   preds: Int8Array;
 }
 
@@ -382,17 +385,25 @@ export function evaluateQcnn(
 ): CnnEval {
   let correct = 0;
   let pairs = 0;
+  let loss = 0;
   const per: number[] = [];
   const preds = new Int8Array(samples.length);
+  const last = convLayers(q).at(-1);
+  const logitScale = last ? (last.sw[0] as number) * last.sxIn : 1;
   samples.forEach((s, n) => {
     const r = inferCnn(q, prepared, quantizeImage(q, s.pixels), opts);
     preds[n] = r.pred;
     if (r.pred === s.label) correct++;
+    let mx = -Infinity;
+    for (const z of r.logits) mx = Math.max(mx, z * logitScale);
+    let sum = 0;
+    for (const z of r.logits) sum += Math.exp(z * logitScale - mx);
+    loss += Math.log(sum) + mx - (r.logits[s.label] as number) * logitScale;
     pairs += r.termPairs;
     r.layerTermPairs.forEach((p, l) => (per[l] = (per[l] ?? 0) + p));
   });
   const N = Math.max(1, samples.length);
-  return { accuracy: correct / N, correct, samples: samples.length, termPairsPerSample: pairs / N, layerTermPairsPerSample: per.map((p) => p / N), preds };
+  return { accuracy: correct / N, correct, samples: samples.length, termPairsPerSample: pairs / N, layerTermPairsPerSample: per.map((p) => p / N), loss: loss / N, preds };
 }
 
 /** Largest |accumulator| of a conv layer (the hardware's accumulator must hold it). */
@@ -404,3 +415,27 @@ export const convLayers = (q: Qcnn): QConv[] => q.layers.filter((L): L is QConv 
 
 /** HESE term bound of a width (T_w, T_x). */
 export const termBound = (bits: number): number => maxTerms(bits, 'hese');
+
+/**
+ * Effective (term-revealed) weights of a conv layer in OIHW, through the same lowering as the array: each part's
+ * lowered rows are revealed (group g, budget k) and mapped back. Conventional mode returns a copy.
+ */
+export function revealConvWeights(Wq: Int32Array, geom: ConvGeom, wBits: number, t: LayerTerms, bundle: number): Int32Array {
+  const out = Int32Array.from(Wq);
+  if (t.mode !== 'tr') return out;
+  const I = geom.inC / geom.groups;
+  const O = geom.outC / geom.groups;
+  for (const part of convParts(geom, bundle)) {
+    weightMatrix(Wq, geom, part).forEach((row, oo) => {
+      const o = part.o0 + oo;
+      const j = Math.floor(oo / O);
+      const vals = revealVector(row, wBits, { g: t.g, k: t.k }).values;
+      for (let tap = 0; tap < geom.kh * geom.kw; tap++) {
+        const ky = Math.floor(tap / geom.kw);
+        const kx = tap % geom.kw;
+        for (let i = 0; i < I; i++) out[((o * I + i) * geom.kh + ky) * geom.kw + kx] = vals[(tap * part.nGroups + j) * I + i] as number;
+      }
+    });
+  }
+  return out;
+}

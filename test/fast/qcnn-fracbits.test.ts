@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { fracCost, fracStep, roundBudgets, type FracState } from '../../workloads/cnn/fracbits.ts';
+
+describe('FracBits budgets (workloads/cnn/fracbits.ts)', () => {
+  it('rounding keeps the cost within the target and prefers the layers furthest from their real budget', () => {
+    const slopes = [100, 10, 50];
+    // round() gives [3, 5, 2] = 300 + 50 + 100 = 450 > 400: the layer rounded up the most (layer 0: +0.4) goes down
+    // then the spare 50 goes to layer 2 (0.2 below its real budget; layer 0 is further below but costs 100)
+    expect(roundBudgets([2.6, 4.9, 2.2], slopes, 400, 1, 8)).toEqual([2, 5, 3]);
+    expect(fracCost([2, 5, 3], slopes)).toBe(400);
+    // and spare budget goes to the layer most below its real value
+    expect(roundBudgets([2.4, 3.45, 2.0], slopes, 400, 1, 8)).toEqual([2, 4, 2]);
+  });
+
+  it('with no loss gradient the penalty drives the cost to the target', () => {
+    const st: FracState = { k: [6, 6, 6], m: [0, 0, 0], v: [0, 0, 0], t: 0 };
+    const o = { target: 600, slopes: [50, 30, 20], kMin: 1, kMax: 12, lambda: 10, lr: 0.05 };
+    for (let i = 0; i < 2000; i++) fracStep(st, [0, 0, 0], o);
+    expect(Math.abs(fracCost(st.k, o.slopes) / o.target - 1)).toBeLessThan(0.02);
+  });
+
+  it('a layer whose loss gradient says "more terms help" keeps a larger budget than the others', () => {
+    const st: FracState = { k: [5, 5, 5], m: [0, 0, 0], v: [0, 0, 0], t: 0 };
+    const o = { target: 300, slopes: [20, 20, 20], kMin: 1, kMax: 12, lambda: 10, lr: 0.05 };
+    for (let i = 0; i < 2000; i++) fracStep(st, [-0.05, 0, 0], o);
+    expect(st.k[0]).toBeGreaterThan(st.k[1]! + 0.5);
+    expect(st.k[1]).toBeCloseTo(st.k[2]!, 6);
+  });
+});
