@@ -9,7 +9,7 @@
  * (fit-bare.* with --bare). Progress goes to stderr, the table to stdout; outputs are written atomically.
  */
 import { join } from 'node:path';
-import { UserError, intOption, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
+import { UserError, checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
 import { configFromArgs } from './cli.ts';
 import { PRESETS, type TrConfig, derive, resolveConfig } from './config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from './bench-metrics.ts';
@@ -89,7 +89,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const budget = fit ? defaultBudget(cfg) : budgetFromArgs(cfg, args);
   const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);
   return {
-    mode: fit ? 'fit' : 'bench', board, cfg, out: typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), seed,
+    mode: fit ? 'fit' : 'bench', board, cfg, out: checkOut(typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), 'dir'), seed,
     ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, shapes,
   };
 }

@@ -3,7 +3,7 @@
  * Bad input raises UserError: one clear line on stderr, exit code 2, nothing half-written.
  * Anything else is a bug in trgen: "internal error" plus the message, exit code 1 (stack only with TRGEN_DEBUG=1).
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export class UserError extends Error {
@@ -107,4 +107,28 @@ export function writeFilesAtomic(dir: string, files: Record<string, string | Uin
     rmSync(tmp, { recursive: true, force: true });
   }
   return written;
+}
+
+/**
+ * Check an output path before any long work starts (UserError otherwise): kind 'dir' must not be an existing
+ * non-directory and is created (with its parents) now; kind 'file' must not be an existing directory and its
+ * parent directory is created now. Either way the directory must be writable.
+ */
+export function checkOut(path: string, kind: 'dir' | 'file', option = '--out'): string {
+  const what = `${option} ${path}`;
+  if (existsSync(path)) {
+    const isDir = statSync(path).isDirectory();
+    if (kind === 'dir' && !isDir) throw new UserError(`${what}: exists and is not a directory`);
+    if (kind === 'file' && isDir) throw new UserError(`${what}: is a directory (expected a file name)`);
+  }
+  const dir = kind === 'dir' ? path : dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is not a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (e as Error).message);
+    throw new UserError(`${what}: cannot create directory ${dir}: ${why}`);
+  }
+  return path;
 }

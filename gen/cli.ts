@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
+import { UserError, checkOut, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
 import { PRESETS, type TrConfig, presetConfig, resolveConfig } from './config.ts';
 import { buildDesign } from './design.ts';
 
@@ -49,12 +49,12 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(() => {
     out: { type: 'string', help: 'output directory (default: out/<name>)' },
   }, USAGE);
   const cfg = configFromArgs(args);
-  const out = typeof args['out'] === 'string' ? args['out'] : join('out', cfg.name);
+  const out = checkOut(typeof args['out'] === 'string' ? args['out'] : join('out', cfg.name), 'dir');
   const { files, top } = generateFiles(cfg);
   const written = writeFilesAtomic(out, files);
   const d = buildDesign(cfg).derived;
   process.stdout.write(
-    `trgen: ${cfg.name}: ${cfg.rows}x${cfg.cols} TR array, w${cfg.wBits}/x${cfg.xBits} bits, groups up to ${cfg.groupMax}, ` +
+    `generated ${cfg.name}: ${cfg.rows}x${cfg.cols} TR array, w${cfg.wBits}/x${cfg.xBits} bits, groups up to ${cfg.groupMax}, ` +
       `acc ${d.accW} bits; top module ${top}\n` +
       `wrote ${written.length} files to ${out}/ (${cfg.name}.f lists the Verilog sources, params.json describes ports and schedule)\n`,
   );

@@ -6,7 +6,7 @@
  *   Write a random reference-vector file (reproducible from the seed) with golden-model expectations.
  */
 import { writeFileSync } from 'node:fs';
-import { UserError, parseArgs, runCli } from '../gen/cli-util.ts';
+import { UserError, checkOut, parseArgs, runCli } from '../gen/cli-util.ts';
 import { compareMatrices, formatMismatches } from './compare.ts';
 import { buildStreams, modelJob, schedule } from './driver.ts';
 import { formatVectors, loadVectors, parseVectors, randomVectors, withExpected } from './vectors.ts';
@@ -26,6 +26,7 @@ runCli(() => {
   }, USAGE);
   if (args['random']) {
     if (typeof args['out'] !== 'string') throw new UserError(`--random needs --out FILE\n${USAGE}`);
+    checkOut(args['out'], 'file');
     if (typeof args['seed'] !== 'string' || !/^\d+$/.test(args['seed'])) throw new UserError('--random needs --seed <non-negative integer>');
     let cfgInput: Record<string, unknown>;
     if (typeof args['config'] === 'string') {
@@ -44,6 +45,7 @@ runCli(() => {
     return;
   }
   if (typeof args['vectors'] !== 'string') throw new UserError(`--vectors FILE is required\n${USAGE}`);
+  if (typeof args['out'] === 'string') checkOut(args['out'], 'file');
   const { file, cfg, jobs } = loadVectors(args['vectors']);
   const mism = [];
   const lines = [`golden model: ${file.cases.length} case(s) for design ${cfg.name} (${cfg.rows}x${cfg.cols}, w${cfg.wBits}/x${cfg.xBits})`];

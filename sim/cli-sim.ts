@@ -5,7 +5,7 @@
  * has none, from the golden model) plus the measured vs scheduled cycles. Exit 1 on any mismatch.
  */
 import { writeFileSync } from 'node:fs';
-import { UserError, parseArgs, runCli } from '../gen/cli-util.ts';
+import { UserError, checkOut, parseArgs, runCli } from '../gen/cli-util.ts';
 import { compareMatrices, formatMismatches, type Mismatch } from './compare.ts';
 import { simulateJobs } from './run.ts';
 import { requireVerilator } from './verilator.ts';
@@ -25,6 +25,7 @@ runCli(async () => {
   if (!Number.isInteger(stallPct) || stallPct < 0 || stallPct > 90) throw new UserError('--stall-pct must be an integer 0..90');
   const seed = Number(args['seed']);
   if (!Number.isInteger(seed) || seed < 0) throw new UserError('--seed must be a non-negative integer');
+  if (typeof args['out'] === 'string') checkOut(args['out'], 'file');
   const { file, cfg, jobs } = loadVectors(args['vectors']);
   requireVerilator();
   process.stderr.write(`building and running ${cfg.name} (${jobs.length} cases) in Verilator...\n`);
@@ -37,7 +38,7 @@ runCli(async () => {
     const hw = r.hw[i]!;
     const ms = [...compareMatrices(c.name, 'acc', exp.acc, hw.acc), ...compareMatrices(c.name, 'y', exp.y, hw.y)];
     mism.push(...ms);
-    lines.push(`  ${c.name.padEnd(20)} ${j.control.mode.padEnd(12)} ${j.X.length}x${j.W.length} outputs: ${ms.length ? `${ms.length} MISMATCHES` : 'all equal'}${c.expected ? '' : ' (vs model; file has no expectations)'}`);
+    lines.push(`  ${c.name.padEnd(20)} ${j.control.mode.padEnd(12)} ${j.X.length}x${j.W.length} outputs: ${ms.length ? `${ms.length} ${ms.length === 1 ? 'MISMATCH' : 'MISMATCHES'}` : 'all equal'}${c.expected ? '' : ' (vs model; file has no expectations)'}`);
   });
   const sched = r.schedule.totalCycles;
   const cyclesOk = stallPct > 0 || r.end.cycles === sched;

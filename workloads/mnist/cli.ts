@@ -14,7 +14,7 @@
  * short sweep and 3 hardware images by default, for a smoke test.
  */
 import { relative } from 'node:path';
-import { intOption, parseArgs, runCli, writeFilesAtomic } from '../../gen/cli-util.ts';
+import { checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from '../../gen/cli-util.ts';
 import { loadMnist, type Sample } from './data.ts';
 import { BASE_QUANT, TR_G, TR_W_BITS, VAL_EVERY, X_BITS, spreadSamples, trainValSplit } from './setup.ts';
 import { DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
@@ -127,7 +127,7 @@ runCli(async () => {
   const hwImages = intOption(a, 'hw-images', 0, 2004) ?? plan.hwImages;
   const g = intOption(a, 'g', 1, 16) ?? TR_G;
   const tr = (k: number, d: number): LayerTerms => ({ mode: 'tr', g, k, d });
-  const outDir = String(a['out']);
+  const outDir = checkOut(String(a['out']), 'dir');
   const P = new Progress();
   const times: Record<string, number> = {};
   const tStart = performance.now();
