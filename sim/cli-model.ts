@@ -57,6 +57,10 @@ runCli(() => {
     lines.push(`  ${c.name.padEnd(20)} ${job.control.mode.padEnd(12)} g=${job.control.g} k=${job.control.k} d=${job.control.d}  M=${job.W.length} N=${job.X.length} K=${K}  term pairs ${r.termPairs} (${(r.termPairs / (job.W.length * job.X.length * K)).toFixed(2)}/MAC)`);
     if (c.expected) {
       mism.push(...compareMatrices(c.name, 'acc', c.expected.acc, r.acc), ...compareMatrices(c.name, 'y', c.expected.y, r.y));
+      if (c.expected.termPairs !== undefined && c.expected.termPairs !== r.termPairs) {
+        lines.push(`  ${c.name}: term pairs differ: expected ${c.expected.termPairs}, model ${r.termPairs}`);
+        process.exitCode = 1;
+      }
     }
   }
   const s = schedule(cfg, buildStreams(cfg, jobs).tiles);

@@ -24,7 +24,8 @@ export interface VectorCase {
   bias: number[];
   mul: number[];
   shift: number[];
-  expected?: { acc: number[][]; y: number[][]; termPairs: number };
+  /** termPairs: the term pairs the model multiplies for the whole case (docs/DESIGN.md §6); optional on input, checked when present */
+  expected?: { acc: number[][]; y: number[][]; termPairs?: number };
 }
 
 export interface VectorFile {
@@ -71,6 +72,12 @@ export function parseVectors(text: string, where: string): { file: VectorFile; c
     if (!isObj(ctl)) throw new UserError(`${at}: "control" must be an object {mode, k, d, g}`);
     for (const f of ['weights', 'inputs', 'bias', 'mul', 'shift']) if (!Array.isArray(c[f])) throw new UserError(`${at}: "${f}" must be an array`);
     if (typeof c['relu'] !== 'boolean') throw new UserError(`${at}: "relu" must be true or false`);
+    const exp = c['expected'];
+    if (exp !== undefined) {
+      if (!isObj(exp) || !Array.isArray(exp['acc']) || !Array.isArray(exp['y'])) throw new UserError(`${at}: "expected" must be an object {acc, y, termPairs}`);
+      const tp = exp['termPairs'];
+      if (tp !== undefined && !(Number.isSafeInteger(tp) && (tp as number) >= 0)) throw new UserError(`${at}: "expected.termPairs" must be a non-negative integer`);
+    }
     const job = caseToJob(c as unknown as VectorCase);
     checkJob(cfg, job, at);
     jobs.push(job);

@@ -44,6 +44,8 @@ describe('vector file validation', () => {
     ['g above the design maximum', mutate((v) => (v.cases[0].control.g = 5)), /control\.g .* = 5 is outside 1\.\.4/],
     ['d above the max terms', mutate((v) => (v.cases[1].control.d = 3)), /control\.d .* = 3 is outside 1\.\.2/],
     ['missing bias entries', mutate((v) => v.cases[0].bias.pop()), /out\.bias must have one entry per output channel/],
+    ['a negative term-pair count', mutate((v) => (v.cases[0].expected.termPairs = -1)), /"expected\.termPairs" must be a non-negative integer/],
+    ['expected without acc', mutate((v) => delete v.cases[0].expected.acc), /"expected" must be an object \{acc, y, termPairs\}/],
     ['K above maxK', mutate((v) => { v.cases[0].weights = [new Array(65).fill(0)]; v.cases[0].inputs = [new Array(65).fill(0)]; v.cases[0].bias = [0]; v.cases[0].mul = [1]; v.cases[0].shift = [0]; }), /K = 65 exceeds the design's maxK = 64/],
   ];
   for (const [what, text, msg] of cases) {
@@ -58,4 +60,27 @@ describe('vector file validation', () => {
       expect((err as Error).message).toMatch(msg);
     });
   }
+});
+
+describe('npm run model -- --vectors checks term pairs', () => {
+  it('a wrong expected term-pair count fails (exit 1) and says which case', async () => {
+    const { runTs } = await import('../helpers.ts');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'trgen-tp-'));
+    try {
+      const v = JSON.parse(readFileSync(join(DIR, 'tiny-random.json'), 'utf8'));
+      const ok = runTs('sim/cli-model.ts', ['--vectors', join(DIR, 'tiny-random.json')]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      const want = v.cases[1].expected.termPairs as number;
+      v.cases[1].expected.termPairs = want + 1;
+      const f = join(dir, 'bad.json');
+      writeFileSync(f, JSON.stringify(v));
+      const r = runTs('sim/cli-model.ts', ['--vectors', f]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(`${v.cases[1].name}: term pairs differ: expected ${want + 1}, model ${want}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
