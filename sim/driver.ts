@@ -322,6 +322,17 @@ export function assemble(cfg: TrConfig, jobs: readonly Job[], streams: Streams, 
   return out;
 }
 
+/** Where result (n, m) of job `job` came from: its tile (index in the stream), row and column in the tile, and its item index. */
+export function locateResult(cfg: TrConfig, streams: Streams, job: number, n: number, m: number): { tile: number; row: number; col: number; item: number } | null {
+  const d = derive(cfg);
+  const ti = streams.tiles.findIndex((t) => t.job === job && n >= t.n0 && n < t.n0 + d.R && m >= t.m0 && m < t.m0 + d.C);
+  if (ti < 0) return null;
+  const t = streams.tiles[ti] as Tile;
+  const row = n - t.n0;
+  const col = m - t.m0;
+  return { tile: ti, row, col, item: ti * itemsPerTile(d) + row * d.C + col };
+}
+
 /**
  * The exact cycle schedule of a run with every input stream always valid (the sequencer's rules at the
  * transaction level). Cycle 0 is the first cycle after reset. Per tile: its first and last work cycles and the

@@ -38,6 +38,8 @@ export interface SimOptions {
   workDir?: string;
   /** share repeated weight/data beat sequences in the stimulus (large layers) */
   blocks?: boolean;
+  /** write a VCD of the whole run here (builds the simulator with tracing) */
+  vcd?: string;
 }
 
 export interface SimResult {
@@ -55,7 +57,7 @@ export interface SimResult {
 export async function simulateJobs(cfg: TrConfig, jobs: readonly Job[], opts: SimOptions = {}): Promise<SimResult> {
   const design = buildDesign(cfg);
   const d = design.derived;
-  const sim = await buildTrSimulator(design);
+  const sim = await buildTrSimulator(design, { trace: opts.vcd !== undefined });
   const streams = buildStreams(cfg, jobs, { blocks: opts.blocks ?? false });
   const dir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'trgen-sim-'));
   mkdirSync(dir, { recursive: true });
@@ -67,6 +69,7 @@ export async function simulateJobs(cfg: TrConfig, jobs: readonly Job[], opts: Si
     const sched = schedule(cfg, streams.tiles);
     const { rows: raw, end } = await runSimulator(sim, stim, outPath, {
       expectRows,
+      ...(opts.vcd !== undefined ? { vcd: opts.vcd } : {}),
       maxCycles: Math.max(10_000, sched.totalCycles * (opts.stallPct ? 20 : 2) + 1000),
       ...(opts.stallPct ? { stallPct: opts.stallPct, stallSeed: opts.stallSeed ?? 1 } : {}),
     });

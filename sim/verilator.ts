@@ -83,11 +83,11 @@ export interface SimBinary {
  * harness, verilator version and flags. Concurrent builds of the same key are safe (build in a private dir,
  * then rename into place).
  */
-export async function buildSimulator(files: Record<string, string>, top: string, harness: string): Promise<SimBinary> {
+export async function buildSimulator(files: Record<string, string>, top: string, harness: string, opts: { trace?: boolean } = {}): Promise<SimBinary> {
   const version = requireVerilator();
   const flags = ['--cc', '--exe', '--build', '-O2', '--x-assign', 'fast', '--x-initial', 'fast', '-Wno-fatal', '--top-module', top];
-  // TRGEN_TRACE=1 builds with VCD tracing; the harness then accepts --vcd FILE
-  if (process.env['TRGEN_TRACE'] === '1') flags.push('--trace');
+  // trace (or TRGEN_TRACE=1) builds with VCD tracing; the harness then accepts --vcd FILE
+  if (opts.trace || process.env['TRGEN_TRACE'] === '1') flags.push('--trace');
   const h = createHash('sha256');
   h.update(version).update(flags.join(' ')).update(harness);
   for (const n of Object.keys(files).sort()) h.update(n).update('\0').update(files[n] as string).update('\0');
@@ -130,6 +130,8 @@ export async function buildSimulator(files: Record<string, string>, top: string,
 
 export interface RunOptions {
   expectRows: number;
+  /** write a VCD here (the simulator must be built with trace) */
+  vcd?: string;
   maxCycles?: number;
   stallPct?: number;
   stallSeed?: number;
@@ -153,7 +155,8 @@ export interface RunEnd {
 export async function runSimulator(sim: SimBinary, stimulusPath: string, outPath: string, opts: RunOptions): Promise<{ rows: RawRow[]; end: RunEnd }> {
   const args = ['--in', stimulusPath, '--out', outPath, '--expect-rows', String(opts.expectRows)];
   if (opts.maxCycles !== undefined) args.push('--max-cycles', String(opts.maxCycles));
-  if (process.env['TRGEN_VCD']) args.push('--vcd', process.env['TRGEN_VCD']);
+  const vcd = opts.vcd ?? process.env['TRGEN_VCD'];
+  if (vcd) args.push('--vcd', vcd);
   if (opts.stallPct) args.push('--stall-pct', String(opts.stallPct), '--stall-seed', String(opts.stallSeed ?? 1));
   const stderr = await new Promise<string>((res, rej) => {
     execFile(sim.binary, args, { maxBuffer: 64 << 20 }, (err, _stdout, se) => {
@@ -180,6 +183,6 @@ export async function runSimulator(sim: SimBinary, stimulusPath: string, outPath
 }
 
 /** Build the simulator of a TR design (design files + generated harness). */
-export function buildTrSimulator(design: Design): Promise<SimBinary> {
-  return buildSimulator(design.files, design.top, generateHarness(trHarnessSpec(design)));
+export function buildTrSimulator(design: Design, opts: { trace?: boolean } = {}): Promise<SimBinary> {
+  return buildSimulator(design.files, design.top, generateHarness(trHarnessSpec(design)), opts);
 }
