@@ -65,18 +65,18 @@ const FULL: Plan = {
   epochs: CNN_DEFAULT_TRAIN_OPTIONS.epochs,
   trainEvery: 1,
   testEvery: 1,
-  valEvery: 1,
+  valEvery: 2,
   qtBits: [2, 3, 4, 5, 6, 8],
-  ks: [1, 2, 3, 4, 5, 6, 8, 10],
-  ds: [1, 2, 3],
+  ks: [2, 4, 6, 8, 10, 12, 14, 16, 20],
+  ds: [1, 2, 3, 4],
   dhqKs: [1, 2, 3, 4],
   qatBudgets: [
-    { k: 1, d: 2 },
-    { k: 2, d: 2 },
-    { k: 3, d: 2 },
+    { k: 4, d: 2 },
+    { k: 6, d: 2 },
+    { k: 8, d: 2 },
   ],
   qatEpochs: 3,
-  fracTargetsK: [2, 3],
+  fracTargetsK: [4, 6],
   fracEpochs: 3,
   mlp: true,
   hwImages: 100,
@@ -221,8 +221,11 @@ runCli(async () => {
   const pwIdx = dwIdx + 1;
   const dhq: CnnPoint[] = [];
   const base = headline.terms;
+  const t0 = headline.terms[0];
+  const kh = t0?.mode === 'tr' ? t0.k : 4;
+  const pwKs = [...new Set([Math.max(1, kh - 4), Math.max(1, kh - 2), kh, kh + 2])];
   for (const kd of plan.dhqKs) {
-    for (const kp of plan.dhqKs) {
+    for (const kp of pwKs) {
       const terms = base.map((t, l) => (l === dwIdx && t.mode === 'tr' ? { ...t, k: kd } : l === pwIdx && t.mode === 'tr' ? { ...t, k: kp } : t));
       dhq.push(point(cache8, 'dhq', `dw k${kd}, pw k${kp}`, terms));
     }
@@ -265,7 +268,7 @@ runCli(async () => {
     const d = plan.qatBudgets[0]?.d ?? 2;
     const slopes = convLayers(q8).map((L) => budgetSlope(L, G, d, X_BITS, BUNDLE));
     const K_MIN = 1;
-    const K_MAX = 8;
+    const K_MAX = 16;
     for (const ku of plan.fracTargetsK) {
       const target = fracCost(slopes.map(() => ku), slopes);
       const uniPtq = point(cache8, 'uniform-tr', `uniform k${ku} d${d}`, uniform(tr(ku, d)));
@@ -277,7 +280,7 @@ runCli(async () => {
       const search = searchAllocation(valEval, {
         kMin: K_MIN,
         kMax: K_MAX,
-        start: slopes.map(() => Math.min(K_MAX, ku + 3)),
+        start: slopes.map(() => Math.min(K_MAX, ku + 2)),
         targets: [target],
         refineIters: quick ? 1 : 3,
         extraStarts: [slopes.map(() => ku)],
