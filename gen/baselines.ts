@@ -391,7 +391,7 @@ export interface Baseline {
   top: string;
   /** Verilog sources, one module per file (leaves first, top last), keyed by file name */
   files: Record<string, string>;
-  /** top-level ports (also usable as the core signature of gen/bench.ts) */
+  /** top-level ports (also usable as the core signature of gen/bench/bench.ts) */
   ports: (Port & { doc: string })[];
   signature: Signature;
   configHash: string;

@@ -1,6 +1,6 @@
 /**
  * iCE40 board wrapper of a TR array: UART command processor, on-chip RAMs for weights / data / tile table /
- * results, and stream feeders, so the array can be driven from a host over the FTDI UART (sim/host.ts is the
+ * results, and stream feeders, so the array can be driven from a host over the FTDI UART (sim/driver/host.ts is the
  * host side). The hand-written part is rtl-templates/board_top.v (`<P>_board_core`) with its leaves
  * board_ram.v, board_feed.v, uart_rx.v, uart_tx.v; this file chooses the memory sizes and the tile-table
  * layout (the one place that defines it), passes them as Verilog parameters, and generates the top module
@@ -173,7 +173,7 @@ function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
   return out;
 }
 
-/** Memory sizes and the tile-table layout of a board build (no files; sim/host.ts uses this). */
+/** Memory sizes and the tile-table layout of a board build (no files; sim/driver/host.ts uses this). */
 export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMap {
   const d = derive(cfg);
   const acc = opts.acc ?? false;
@@ -361,7 +361,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
   const top = `${P}_board`;
   const m = new ModuleBuilder(top, [
     `${top}: ${board.name} board wrapper of ${design.top} (${board.ledWidth} LEDs, ${board.clkHz / 1e6} MHz, UART ${cpb} cycles/bit).`,
-    'Host protocol over the UART: see board_core / sim/host.ts. Ports are the board signals of constraints/<board>.pcf.',
+    'Host protocol over the UART: see board_core / sim/driver/host.ts. Ports are the board signals of constraints/<board>.pcf.',
   ]);
   const clk = m.input('clk', 1, 'board oscillator');
   const rx = m.input('uart_rx', 1, 'UART into the FPGA');

@@ -9,7 +9,7 @@
 //   (TBW-bit words, TE words per entry), results Y (C*BX, one word per result row), raw accumulators A
 //   (C*ACCW, only with ACC_EN).
 //
-// Byte protocol (every multi-byte number little-endian; sim/host.ts is the host side). Every command is
+// Byte protocol (every multi-byte number little-endian; sim/driver/host.ts is the host side). Every command is
 // answered by [0x80|cmd, status, payload]; an unknown command byte c by [0xFF, c].
 //   0x01 PING                                   -> status 0, 34 info bytes (magic "TRGN", version, config
 //                                                  hash, widths, memory sizes, CLKS_PER_BIT; see info below)
@@ -25,7 +25,7 @@
 //   error seen, bit3 RX FIFO overflow seen, bit4 the last run was stopped by the watchdog.
 //   Bytes of the following commands wait in the RX FIFO while a command executes (a RUN) or while its answer
 //   is sent (the processor takes no input then), so a host may send a prepared byte stream at once as long as
-//   it never runs more than 2**RXAW bytes ahead of the board (sim/host.ts planRun() streams stay far below).
+//   it never runs more than 2**RXAW bytes ahead of the board (sim/driver/host.ts planRun() streams stay far below).
 //
 // RUN: a fetcher reads table entries (TE words each, one per cycle) into a staging register; a complete entry
 // is pushed to a two-entry descriptor FIFO (its head drives the array's in_t_* ports) and its weight and data

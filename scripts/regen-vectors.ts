@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { derive, presetConfig } from '../gen/config.ts';
-import { formatVectors, parseVectors, randomVectors, type VectorCase, type VectorFile, VECTOR_FORMAT, VECTOR_VERSION, withExpected } from '../sim/vectors.ts';
+import { formatVectors, parseVectors, randomVectors, type VectorCase, type VectorFile, VECTOR_FORMAT, VECTOR_VERSION, withExpected } from '../sim/driver/vectors.ts';
 
 const DIR = join(import.meta.dirname, '..', 'test', 'vectors');
 

@@ -7,9 +7,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { UserError, checkOut, parseArgs, runCli } from '../gen/cli-util.ts';
-import { compareMatrices, formatMismatches } from './compare.ts';
-import { buildStreams, modelJob, schedule } from './driver.ts';
-import { formatVectors, loadVectors, parseVectors, randomVectors, withExpected } from './vectors.ts';
+import { compareMatrices, formatMismatches } from './driver/compare.ts';
+import { buildStreams, modelJob, schedule } from './driver/driver.ts';
+import { formatVectors, loadVectors, parseVectors, randomVectors, withExpected } from './driver/vectors.ts';
 import { readFileSync } from 'node:fs';
 
 const USAGE = 'usage: npm run model -- --vectors FILE [--out FILE]\n       npm run model -- --random (--preset NAME | --config FILE) --seed N [--cases N] --out FILE';

@@ -7,12 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { UserError, checkOut, parseArgs, runCli } from '../gen/cli-util.ts';
-import { compareMatrices, formatMismatches, type Mismatch } from './compare.ts';
-import { locateResult } from './driver.ts';
-import { type SimResult, simulateJobs } from './run.ts';
+import { compareMatrices, formatMismatches, type Mismatch } from './driver/compare.ts';
+import { locateResult } from './driver/driver.ts';
+import { type SimResult, simulateJobs } from './verilator/run.ts';
 import type { TrConfig } from '../gen/config.ts';
-import { requireVerilator } from './verilator.ts';
-import { loadVectors } from './vectors.ts';
+import { requireVerilator } from './verilator/verilator.ts';
+import { loadVectors } from './driver/vectors.ts';
 
 const USAGE = 'usage: npm run sim -- --vectors FILE [--out FILE] [--vcd FILE] [--stall-pct P --seed S]';
 

@@ -1,14 +1,14 @@
 /**
- * Conventional baselines (gen/baselines.ts, sim/baseline-driver.ts) without simulation: lint, determinism,
+ * Conventional baselines (gen/baselines.ts, sim/driver/baseline-driver.ts) without simulation: lint, determinism,
  * structure, stream packing, and the cycle model's formulas.
  */
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../gen/cli-util.ts';
 import { PRESETS, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { BASELINE_KINDS, buildBaseline, deriveBaseline } from '../../gen/baselines.ts';
-import { buildBenchWrapper } from '../../gen/bench.ts';
-import { baselineSchedule, baselineStimulusLines, buildBaselineStreams, checkBaselineJob } from '../../sim/baseline-driver.ts';
-import { lint } from '../../sim/verilator.ts';
+import { buildBenchWrapper } from '../../gen/bench/bench.ts';
+import { baselineSchedule, baselineStimulusLines, buildBaselineStreams, checkBaselineJob } from '../../sim/driver/baseline-driver.ts';
+import { lint } from '../../sim/verilator/verilator.ts';
 import { randomConfig } from '../helpers.ts';
 
 /** 1×1 array, 2-bit values, maxK = 1: the accumulator (2 bits) is narrower than the product (4 bits). */
@@ -34,7 +34,7 @@ describe('baselines: verilator --lint-only -Wall', () => {
       expect(b.derived.accW).toBeLessThan(corner.wBits + corner.xBits);
       expect(lint(b.files, b.top)).toBe('');
     });
-    it(`${kind}: the benchmark wrapper (gen/bench.ts) accepts the top; no warning in the baseline's files`, () => {
+    it(`${kind}: the benchmark wrapper (gen/bench/bench.ts) accepts the top; no warning in the baseline's files`, () => {
       const b = buildBaseline(presetConfig('tiny'), kind);
       const w = buildBenchWrapper(`${b.cfg.name}_${kind}`, b.signature, b.files, 1);
       expect(w.files[`${b.top}.v`]).toBe(b.files[`${b.top}.v`]);

@@ -7,19 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBaseline } from '../../gen/baselines.ts';
-import { buildBenchWrapper, spreadRanges } from '../../gen/bench.ts';
+import { buildBenchWrapper, spreadRanges } from '../../gen/bench/bench.ts';
 import {
   type BenchRow, type SynthNumbers, baselineTileCycles, benchTable, checkBudget, defaultBudget, fitTable, largestFit, parseShape, ratio,
   rowMetrics, si, trTileCycles, withRatios,
-} from '../../gen/bench-metrics.ts';
-import { MATCHED, benchConfig, benchFiles, explainReason, benchMarkdown, fitFiles, runBench, runFit, type SynthFn } from '../../gen/bench-run.ts';
-import { matchedFor, parseBenchArgs } from '../../gen/cli-bench.ts';
+} from '../../gen/bench/bench-metrics.ts';
+import { MATCHED, benchConfig, benchFiles, explainReason, benchMarkdown, fitFiles, runBench, runFit, type SynthFn } from '../../gen/bench/bench-run.ts';
+import { matchedFor, parseBenchArgs } from '../../gen/bench/cli-bench.ts';
 import { UserError } from '../../gen/cli-util.ts';
 import { derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
-import type { SynthReport } from '../../gen/toolchain/flow.ts';
-import { ToolError } from '../../gen/toolchain/run.ts';
-import { lint } from '../../sim/verilator.ts';
+import type { SynthReport } from '../../gen/synth/flow.ts';
+import { ToolError } from '../../gen/synth/run.ts';
+import { lint } from '../../sim/verilator/verilator.ts';
 import { runTs } from '../helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trgen-bench-'));
@@ -326,7 +326,7 @@ describe('npm run bench:hw: arguments', () => {
 
   it('the CLI: one error line, exit 2, no stack trace, nothing written', () => {
     const out = join(tmp, 'o');
-    const r = runTs('gen/cli-bench.ts', ['--board', 'hx8k', '--g', '99', '--out', out]);
+    const r = runTs('gen/bench/cli-bench.ts', ['--board', 'hx8k', '--g', '99', '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual(['error: --g: 99 is outside 1..8 (group size; the design\'s groupMax is 8)']);
     expect(readdirSync(tmp)).not.toContain('o');

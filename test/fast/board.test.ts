@@ -10,11 +10,11 @@ import { PRESETS, type TrConfig, derive, presetConfig } from '../../gen/config.t
 import {
   BOARDS, COMMANDS, type MemoryMap, PING_FIELDS, type PingInfo, boardMemoryMap, buildBoard, ebrCount, memory, runOverhead,
 } from '../../gen/board.ts';
-import { type Job, modelJob } from '../../sim/driver.ts';
+import { type Job, modelJob } from '../../sim/driver/driver.ts';
 import {
   type Command, ProtocolError, checkPing, decodePingInfo, decodeResponses, encodeCommand, encodeCommands, encodePingInfo, packEntry,
   planRun, responseLength, unpackEntry, wordBytes,
-} from '../../sim/host.ts';
+} from '../../sim/driver/host.ts';
 import { Rng } from '../../sim/model/rng.ts';
 import { maxMagnitude } from '../../sim/model/terms.ts';
 import { randomConfig } from '../helpers.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
-import { lint } from '../../sim/verilator.ts';
+import { lint } from '../../sim/verilator/verilator.ts';
 import { CELL_VARIANTS, randomConfig } from '../helpers.ts';
 
 describe('verilator --lint-only -Wall', () => {

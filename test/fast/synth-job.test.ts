@@ -5,10 +5,10 @@ import { getBoard } from '../../constraints/boards.ts';
 import { BOARDS } from '../../gen/board.ts';
 import { UserError, parseArgs } from '../../gen/cli-util.ts';
 import { presetConfig } from '../../gen/config.ts';
-import { buildReport, type SynthResult } from '../../gen/toolchain/flow.ts';
+import { buildReport, type SynthResult } from '../../gen/synth/flow.ts';
 import {
   SYNTH_ARGS, USAGE, boardTarget, commandLine, defaultOutDir, outputFiles, summaryLine, synthOptions, synthTarget,
-} from '../../gen/synth-job.ts';
+} from '../../gen/synth/synth-job.ts';
 
 const opts = (...argv: string[]) => synthOptions(parseArgs(argv, SYNTH_ARGS, USAGE));
 const err = (f: () => unknown): string => {

@@ -16,8 +16,8 @@ import {
   reportMarkdown,
   topPortBits,
   type SynthReport,
-} from '../../gen/toolchain/flow.ts';
-import { describeFailure, lastErrorLine, relevantLogLines, ToolError, type ToolVersions } from '../../gen/toolchain/run.ts';
+} from '../../gen/synth/flow.ts';
+import { describeFailure, lastErrorLine, relevantLogLines, ToolError, type ToolVersions } from '../../gen/synth/run.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/toolchain/${name}`, import.meta.url), 'utf8');
 

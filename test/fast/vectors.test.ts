@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../gen/cli-util.ts';
-import { buildStreams, modelJob, schedule } from '../../sim/driver.ts';
-import { parseVectors } from '../../sim/vectors.ts';
+import { buildStreams, modelJob, schedule } from '../../sim/driver/driver.ts';
+import { parseVectors } from '../../sim/driver/vectors.ts';
 import { ROOT } from '../helpers.ts';
 
 const DIR = join(ROOT, 'test', 'vectors');

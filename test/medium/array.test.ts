@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type TrConfig, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
-import { type Control, type Job, effective } from '../../sim/driver.ts';
+import { type Control, type Job, effective } from '../../sim/driver/driver.ts';
 import { capBinary } from '../../sim/model/capper.ts';
 import { dotExact } from '../../sim/model/dot.ts';
 import { Rng } from '../../sim/model/rng.ts';
 import { maxMagnitude } from '../../sim/model/terms.ts';
-import { simulateJobs } from '../../sim/run.ts';
-import { parseVectors, randomVectors } from '../../sim/vectors.ts';
+import { simulateJobs } from '../../sim/verilator/run.ts';
+import { parseVectors, randomVectors } from '../../sim/driver/vectors.ts';
 import { CELL_VARIANTS, randomConfig } from '../helpers.ts';
 
 function randomJob(cfg: TrConfig, rng: Rng, control: Control, M: number, N: number, K: number, relu = false): Job {

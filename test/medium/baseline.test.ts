@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type TrConfig, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { BASELINE_KINDS, type BaselineKind, buildBaseline } from '../../gen/baselines.ts';
-import { type BaselineJob, buildBaselineSimulator, simulateBaseline, unpackResultRow } from '../../sim/baseline-driver.ts';
+import { type BaselineJob, buildBaselineSimulator, simulateBaseline, unpackResultRow } from '../../sim/driver/baseline-driver.ts';
 import { Rng } from '../../sim/model/rng.ts';
 import { maxMagnitude } from '../../sim/model/terms.ts';
-import { runSimulator } from '../../sim/verilator.ts';
+import { runSimulator } from '../../sim/verilator/verilator.ts';
 import { randomConfig } from '../helpers.ts';
 
 const matrix = (rng: Rng, rows: number, K: number, bits: number): number[][] =>

@@ -1,6 +1,6 @@
 /**
  * The whole board top `<P>_board` in Verilator, driven only through its pins: the host byte stream of
- * sim/host.ts goes in bit by bit on uart_rx, the answer is decoded from uart_tx. Checks every output against
+ * sim/driver/host.ts goes in bit by bit on uart_rx, the answer is decoded from uart_tx. Checks every output against
  * the golden model, the PING contents, the exact RUN / STATUS cycle counts (array schedule + the documented
  * overhead 3*TE+4), the protocol's error answers, the run watchdog, framing errors, the LEDs, and that the
  * board files are clean under `verilator --lint-only -Wall`. Seeds are fixed and appear in the test names.
@@ -8,13 +8,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BoardBuild, type BoardTarget, BOARDS, COMMANDS, buildBoard, memory, runOverhead } from '../../gen/board.ts';
 import { PRESETS, type TrConfig, derive, presetConfig } from '../../gen/config.ts';
-import { type Job, modelJob } from '../../sim/driver.ts';
-import { buildBoardSimulator, runBoard } from '../../sim/board-harness.ts';
-import { type Command, checkPing, decodeResponses, encodeCommands, encodePingInfo, packEntry, planRun, unpackEntry, wordBytes } from '../../sim/host.ts';
+import { type Job, modelJob } from '../../sim/driver/driver.ts';
+import { buildBoardSimulator, runBoard } from '../../sim/verilator/board-harness.ts';
+import { type Command, checkPing, decodeResponses, encodeCommands, encodePingInfo, packEntry, planRun, unpackEntry, wordBytes } from '../../sim/driver/host.ts';
 import { Rng } from '../../sim/model/rng.ts';
 import { maxMagnitude } from '../../sim/model/terms.ts';
-import { simulateJobs } from '../../sim/run.ts';
-import { type SimBinary, lint } from '../../sim/verilator.ts';
+import { simulateJobs } from '../../sim/verilator/run.ts';
+import { type SimBinary, lint } from '../../sim/verilator/verilator.ts';
 
 const CPB = 8;
 

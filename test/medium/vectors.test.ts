@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { simulateJobs } from '../../sim/run.ts';
-import { loadVectors } from '../../sim/vectors.ts';
+import { simulateJobs } from '../../sim/verilator/run.ts';
+import { loadVectors } from '../../sim/driver/vectors.ts';
 import { ROOT, runTs } from '../helpers.ts';
 
 const DIR = join(ROOT, 'test', 'vectors');

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { benchFiles, runBench, runFit } from '../../gen/bench-run.ts';
+import { benchFiles, runBench, runFit } from '../../gen/bench/bench-run.ts';
 import { writeFilesAtomic } from '../../gen/cli-util.ts';
 import { resolveConfig } from '../../gen/config.ts';
 import { runTs } from '../helpers.ts';
@@ -51,7 +51,7 @@ describe('bench:hw with the real tools', () => {
       const cfgFile = join(tmp, 'mini.json');
       writeFileSync(cfgFile, JSON.stringify(cfg));
       const out = join(tmp, 'cli');
-      const r = runTs('gen/cli-bench.ts', ['--board', 'hx8k', '--config', cfgFile, '--len', '16', '--g', '2', '--k', '1', '--d', '1', '--out', out], { timeout: SLOW });
+      const r = runTs('gen/bench/cli-bench.ts', ['--board', 'hx8k', '--config', cfgFile, '--len', '16', '--g', '2', '--k', '1', '--d', '1', '--out', out], { timeout: SLOW });
       expect(r.code, r.stderr).toBe(0);
       expect(readdirSync(out).sort()).toEqual(['bench.json', 'bench.md']);
       expect(r.stdout).toContain('| TR array, TR mode g=2 k=1 d=1 |');

@@ -11,7 +11,7 @@ const SLOW = 600_000;
 const tmp = mkdtempSync(join(tmpdir(), 'trgen-synth-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const synth = (args: string[]) => runTs('gen/cli-synth.ts', args, { timeout: SLOW });
+const synth = (args: string[]) => runTs('gen/synth/cli-synth.ts', args, { timeout: SLOW });
 
 /** No output directory and no temp directory next to where it would have been. */
 function nothingWritten(out: string): void {

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../gen/cli-util.ts';
-import { synthesize, type SynthReport, type Used } from '../../gen/toolchain/flow.ts';
-import { asText, runTool, ToolError, toolVersions } from '../../gen/toolchain/run.ts';
+import { synthesize, type SynthReport, type Used } from '../../gen/synth/flow.ts';
+import { asText, runTool, ToolError, toolVersions } from '../../gen/synth/run.ts';
 import { boardPcf, getBoard } from '../../constraints/boards.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/toolchain/${name}`, import.meta.url), 'utf8');

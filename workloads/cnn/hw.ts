@@ -13,7 +13,7 @@
  */
 import { UserError } from '../../gen/cli-util.ts';
 import { type TrConfig, bitsFor, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
-import { checkJob, type Job } from '../../sim/driver.ts';
+import { checkJob, type Job } from '../../sim/driver/driver.ts';
 import { convOutSize, convParts, im2col, weightMatrix } from '../../sim/model/conv.ts';
 import { requantFast, type LayerTerms } from '../mnist/qmlp.ts';
 import { argmax, Comparison, controlFor, runLayerJob, type HwModeResult } from '../mnist/hw.ts';

@@ -21,9 +21,9 @@ import { join } from 'node:path';
 import { UserError } from '../../gen/cli-util.ts';
 import { type TrConfig, bitsFor, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
-import { type Control, type Job, type JobResult, assemble, buildStreams, checkJob, itemsPerTile, modelJob, schedule, unpackOutItem } from '../../sim/driver.ts';
-import { stimulusLines } from '../../sim/run.ts';
-import { buildTrSimulator, runSimulator } from '../../sim/verilator.ts';
+import { type Control, type Job, type JobResult, assemble, buildStreams, checkJob, itemsPerTile, modelJob, schedule, unpackOutItem } from '../../sim/driver/driver.ts';
+import { stimulusLines } from '../../sim/verilator/run.ts';
+import { buildTrSimulator, runSimulator } from '../../sim/verilator/verilator.ts';
 import { type InferResult, type LayerTerms, type QMlp, inferQ, prepareLayer, quantizeInput } from './qmlp.ts';
 
 export interface HwModeResult {

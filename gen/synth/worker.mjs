@@ -1,4 +1,4 @@
-// Worker thread for gen/toolchain/run.ts: runs ONE YoWASP tool invocation off the main thread.
+// Worker thread for gen/synth/run.ts: runs ONE YoWASP tool invocation off the main thread.
 // Plain .mjs on purpose: it must load unchanged whether the caller runs under tsx, vitest or compiled JS.
 //
 // workerData: { tool: 'yosys' | 'nextpnr-ice40' | 'icepack', args: string[], tree: nested YoWASP Tree }

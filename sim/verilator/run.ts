@@ -4,14 +4,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TrConfig } from '../gen/config.ts';
-import { buildDesign } from '../gen/design.ts';
-import { type Job, type OutItem, type Schedule, type Streams, assemble, buildStreams, itemsPerTile, modelJob, schedule, unpackOutItem } from './driver.ts';
+import type { TrConfig } from '../../gen/config.ts';
+import { buildDesign } from '../../gen/design.ts';
+import { type Job, type OutItem, type Schedule, type Streams, assemble, buildStreams, itemsPerTile, modelJob, schedule, unpackOutItem } from '../driver/driver.ts';
 import { type RunEnd, buildTrSimulator, runSimulator } from './verilator.ts';
 
 const hex = (v: bigint): string => v.toString(16);
 
-/** Stimulus JSON Lines for a set of streams (see sim/harness.ts for the format; block mode uses def/use). */
+/** Stimulus JSON Lines for a set of streams (see sim/verilator/harness.ts for the format; block mode uses def/use). */
 export function stimulusLines(streams: Streams): string[] {
   const lines: string[] = [];
   for (const t of streams.t) {

@@ -7,12 +7,12 @@
  * one row per vector). Tiles cover C channels × R vectors over the whole K (channel tiles outer, vector tiles
  * inner); partial tiles are padded with zero rows/columns whose outputs are dropped.
  */
-import type { Derived, TrConfig } from '../gen/config.ts';
-import { derive } from '../gen/config.ts';
-import { UserError } from '../gen/cli-util.ts';
-import { type DotSpec, matmul, prepareWeights } from './model/dot.ts';
-import { requant } from './model/quant.ts';
-import { type Term, maxMagnitude } from './model/terms.ts';
+import type { Derived, TrConfig } from '../../gen/config.ts';
+import { derive } from '../../gen/config.ts';
+import { UserError } from '../../gen/cli-util.ts';
+import { type DotSpec, matmul, prepareWeights } from '../model/dot.ts';
+import { requant } from '../model/quant.ts';
+import { type Term, maxMagnitude } from '../model/terms.ts';
 
 export type Mode = 'conventional' | 'tr';
 

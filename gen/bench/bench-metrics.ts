@@ -1,5 +1,5 @@
 /**
- * Pure parts of the hardware benchmark (`npm run bench:hw`, gen/cli-bench.ts): cycle counts per tile from the
+ * Pure parts of the hardware benchmark (`npm run bench:hw`, gen/bench/cli-bench.ts): cycle counts per tile from the
  * schedule models that the medium tests verify against the RTL, throughput metrics from synthesis results, and
  * the Markdown tables. No tool runs here, so everything is unit-tested in test/fast/bench.test.ts.
  *
@@ -7,7 +7,7 @@
  *   - a tile is one pass of the array: R data vectors × C output channels, each a dot product of length K
  *     (K = 784 by default, one MNIST image row of 28×28 pixels against one weight row); R·C dot products per tile.
  *   - tile cycles: the steady-state cycles between the ends of two consecutive tiles in a long back-to-back run
- *     with every input stream always valid. TR array: sim/driver.ts schedule() over buildStreams() of a real
+ *     with every input stream always valid. TR array: sim/driver/driver.ts schedule() over buildStreams() of a real
  *     job of `tiles` tiles (the marginal cost of the last tile; all marginal costs after the first tile are
  *     checked to be equal). Baselines: baselineTileSchedule().tileCycles = max(K·s, R), s = 1 (bp) or b_w (bs).
  *   - cycles per dot product = tile cycles / (R·C) (the array computes R·C of them at once).
@@ -16,12 +16,12 @@
  *     d terms per value (a term-revealed dot product, not the exact one).
  *   - MACs/s per LC: MACs/s divided by the logic cells the whole placed design uses (core + bench wrapper).
  */
-import type { TrConfig } from './config.ts';
-import { derive } from './config.ts';
-import { type BaselineKind, baselineTileSchedule, deriveBaseline } from './baselines.ts';
-import { UserError } from './cli-util.ts';
-import { type Control, type Job, buildStreams, checkJob, schedule } from '../sim/driver.ts';
-import { maxMagnitude } from '../sim/model/terms.ts';
+import type { TrConfig } from '../config.ts';
+import { derive } from '../config.ts';
+import { type BaselineKind, baselineTileSchedule, deriveBaseline } from '../baselines.ts';
+import { UserError } from '../cli-util.ts';
+import { type Control, type Job, buildStreams, checkJob, schedule } from '../../sim/driver/driver.ts';
+import { maxMagnitude } from '../../sim/model/terms.ts';
 
 /** The default dot-product length: 784 = 28·28 (an MNIST image). */
 export const DEFAULT_DOT_LEN = 784;

@@ -6,12 +6,12 @@
  * weights in several jobs) and identical data streams are stored once and referenced by several table
  * entries.
  */
-import { UserError } from '../gen/cli-util.ts';
-import type { TrConfig } from '../gen/config.ts';
-import { derive } from '../gen/config.ts';
+import { UserError } from '../../gen/cli-util.ts';
+import type { TrConfig } from '../../gen/config.ts';
+import { derive } from '../../gen/config.ts';
 import {
   COMMANDS, MAGIC, type MemName, type MemoryMap, PING_FIELDS, type PingInfo, STATUS_CODES, memory, runOverhead,
-} from '../gen/board.ts';
+} from '../../gen/board.ts';
 import { type Job, type OutItem, type Schedule, type Streams, assemble, buildStreams, checkJob, schedule } from './driver.ts';
 
 /** A malformed or unexpected answer from the board. */

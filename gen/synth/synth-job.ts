@@ -1,15 +1,15 @@
 /**
- * The pieces of `npm run synth` (gen/cli-synth.ts) that do not run tools: option parsing and checking, the
+ * The pieces of `npm run synth` (gen/synth/cli-synth.ts) that do not run tools: option parsing and checking, the
  * design to synthesize (board top or bare core in the bench wrapper), and the output file tree with
  * report.json / report.md. Pure functions, unit-tested in test/fast/synth-job.test.ts.
  */
-import { type Board, boardNames, getBoard } from '../constraints/boards.ts';
-import { BOARDS, type BoardBuild, type BoardTarget, buildBoard } from './board.ts';
-import { buildBenchWrapper } from './bench.ts';
-import { type ArgSpec, type ParsedArgs, UserError } from './cli-util.ts';
-import { type Derived, PRESETS, type TrConfig } from './config.ts';
-import { GENERATOR_VERSION, buildDesign, topPorts } from './design.ts';
-import { type SynthReport, type SynthResult, reportMarkdown } from './toolchain/flow.ts';
+import { type Board, boardNames, getBoard } from '../../constraints/boards.ts';
+import { BOARDS, type BoardBuild, type BoardTarget, buildBoard } from '../board.ts';
+import { buildBenchWrapper } from '../bench/bench.ts';
+import { type ArgSpec, type ParsedArgs, UserError } from '../cli-util.ts';
+import { type Derived, PRESETS, type TrConfig } from '../config.ts';
+import { GENERATOR_VERSION, buildDesign, topPorts } from '../design.ts';
+import { type SynthReport, type SynthResult, reportMarkdown } from './flow.ts';
 
 export const USAGE =
   'usage: npm run synth -- (--config FILE.json | --preset NAME) --board BOARD [--out DIR] [--seed N] [--freq MHZ] ' +
@@ -23,7 +23,7 @@ export const SYNTH_ARGS: ArgSpec = {
   seed: { type: 'string', help: 'nextpnr placement seed, an integer 0..2^31-1', default: '1' },
   freq: { type: 'string', help: 'clock constraint in MHz (default: the board oscillator, 12 MHz)' },
   dsp: { type: 'string', help: 'map multipliers to SB_MAC16 DSP blocks: on|off (default: on where the device has DSPs, i.e. UP5K)' },
-  core: { type: 'boolean', help: 'synthesize the bare array in the LFSR/parity bench wrapper (gen/bench.ts) instead of the usable board top' },
+  core: { type: 'boolean', help: 'synthesize the bare array in the LFSR/parity bench wrapper (gen/bench/bench.ts) instead of the usable board top' },
   'require-timing': { type: 'boolean', help: 'exit with status 3 (after writing everything) when Fmax is below the constraint; default: warn, exit 0' },
   verbose: { type: 'boolean', help: 'echo every tool log line to stderr' },
 };
@@ -213,7 +213,7 @@ export function cliReportMarkdown(r: CliReport, t: SynthTarget): string {
       '',
       `UART ${p.baud} baud 8N1 (${p.clksPerBit} clock cycles per bit at ${p.clkHz / 1e6} MHz). Every command is answered by ` +
         '`[0x80|cmd, status, payload]`; numbers are little-endian; an unknown command byte c gets `[0xFF, c]`. ' +
-        'sim/host.ts (planRun, decodeResponses) is the host side.',
+        'sim/driver/host.ts (planRun, decodeResponses) is the host side.',
       '',
       '| command | request bytes | answer after [0x80\\|cmd, status] |',
       '|---|---|---|',

@@ -1,35 +1,35 @@
 /**
- * The hardware benchmark runs behind `npm run bench:hw` (gen/cli-bench.ts):
+ * The hardware benchmark runs behind `npm run bench:hw` (gen/bench/cli-bench.ts):
  *
  *   runBench: the TR array, the bit-parallel (bp) and the bit-serial (bs) baseline of the SAME config, each in
- *             the bench wrapper (gen/bench.ts), synthesized one after the other for one board; then the table of
- *             gen/bench-metrics.ts (LCs, Fmax, cycles per dot product, MACs/s, MACs/s per LC, ratios).
+ *             the bench wrapper (gen/bench/bench.ts), synthesized one after the other for one board; then the table of
+ *             gen/bench/bench-metrics.ts (LCs, Fmax, cycles per dot product, MACs/s, MACs/s per LC, ratios).
  *   runFit:   the largest TR array that fits a board, with the usable board top (gen/board.ts buildBoard: UART,
  *             RAMs; what a user flashes) or the bare core in the bench wrapper; a binary search over a ladder
  *             of R×C shapes (fit is monotone in R·C along the ladder), so only a few synthesis runs.
  *
- * The synthesizer is a parameter (default gen/toolchain/flow.ts synthesize) so the orchestration is testable
+ * The synthesizer is a parameter (default gen/synth/flow.ts synthesize) so the orchestration is testable
  * without the tools.
  */
-import { getBoard } from '../constraints/boards.ts';
-import { buildBaseline } from './baselines.ts';
+import { getBoard } from '../../constraints/boards.ts';
+import { buildBaseline } from '../baselines.ts';
 import { buildBenchWrapper } from './bench.ts';
-import { BOARDS, buildBoard } from './board.ts';
-import { UserError } from './cli-util.ts';
-import { type TrConfig, resolveConfig } from './config.ts';
-import { GENERATOR_VERSION, buildDesign } from './design.ts';
+import { BOARDS, buildBoard } from '../board.ts';
+import { UserError } from '../cli-util.ts';
+import { type TrConfig, resolveConfig } from '../config.ts';
+import { GENERATOR_VERSION, buildDesign } from '../design.ts';
 import {
   type BenchDesign, type BenchRow, type Budget, checkBudget, type FitResult, type SynthNumbers, type TrCycles, baselineTileCycles, benchTable, fitTable,
   largestFit, rowMetrics, si, trTileCycles, withRatios,
 } from './bench-metrics.ts';
-import type { ModuleStat, SynthOptions, SynthReport } from './toolchain/flow.ts';
-import { ToolError } from './toolchain/run.ts';
+import type { ModuleStat, SynthOptions, SynthReport } from '../synth/flow.ts';
+import { ToolError } from '../synth/run.ts';
 
 export type BoardId = keyof typeof BOARDS;
 export const BOARD_IDS = Object.keys(BOARDS) as BoardId[];
 
 export type SynthFn = (opts: SynthOptions) => Promise<{ report: SynthReport }>;
-/** Per-module cell counts of a design (gen/toolchain/flow.ts moduleBreakdown: yosys synth_ice40 -noflatten). */
+/** Per-module cell counts of a design (gen/synth/flow.ts moduleBreakdown: yosys synth_ice40 -noflatten). */
 export type ModulesFn = (opts: Pick<SynthOptions, 'files' | 'top' | 'board' | 'dsp'>) => Promise<ModuleStat[]>;
 
 /**
@@ -165,7 +165,7 @@ export interface BenchResult {
 export const DEFINITIONS = [
   'tile: one pass of the array over R data vectors × C output channels, i.e. R·C dot products of length K.',
   'cycles / tile: steady state, the cycles between the ends of two consecutive tiles of a long back-to-back run with every input stream valid. ' +
-    'TR: sim/driver.ts schedule() on buildStreams() of a real job of 4 tiles (marginal cost of a tile; all tiles after the first cost the same). ' +
+    'TR: sim/driver/driver.ts schedule() on buildStreams() of a real job of 4 tiles (marginal cost of a tile; all tiles after the first cost the same). ' +
     'bp / bs: max(K·s, R) with s = 1 (bp) or b_w (bs) (gen/baselines.ts baselineTileSchedule). Both models are checked cycle-exactly against the RTL in test/medium.',
   'cycles / dot product = cycles / tile ÷ (R·C).',
   'MACs/s = R·C·K ÷ (cycles / tile ÷ Fmax); MACs/s per LC = MACs/s ÷ logic cells used (core + bench wrapper).',
@@ -174,7 +174,7 @@ export const DEFINITIONS = [
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const log = o.log ?? (() => undefined);
-  const synth: SynthFn = o.synth ?? (async (opts) => (await import('./toolchain/flow.ts')).synthesize(opts));
+  const synth: SynthFn = o.synth ?? (async (opts) => (await import('../synth/flow.ts')).synthesize(opts));
   const { cfg, K, budget } = o;
   const board = getBoard(o.board);
   const target = BOARDS[o.board];
@@ -372,7 +372,7 @@ export function fitDesign(cfg: TrConfig, board: BoardId, target: 'board' | 'bare
  */
 export async function runFit(o: FitOptions): Promise<FitRun> {
   const log = o.log ?? (() => undefined);
-  const synth: SynthFn = o.synth ?? (async (opts) => (await import('./toolchain/flow.ts')).synthesize(opts));
+  const synth: SynthFn = o.synth ?? (async (opts) => (await import('../synth/flow.ts')).synthesize(opts));
   const board = getBoard(o.board);
   const shapes = [...o.shapes].sort((a, b) => a.rows * a.cols - b.rows * b.cols);
   if (shapes.length === 0) throw new UserError('--shapes: no shapes given');

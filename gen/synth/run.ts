@@ -2,7 +2,7 @@
  * The one door to the FPGA toolchain: `runTool(tool, args, files) → files`, in the style of Amaranth / YoWASP.
  *
  * A file tree goes in (flat map of relative path → contents), the tool runs in a WebAssembly sandbox on a
- * worker thread (gen/toolchain/worker.mjs) so the main thread stays responsive, and the whole file tree
+ * worker thread (gen/synth/worker.mjs) so the main thread stays responsive, and the whole file tree
  * comes back, plus `<tool>.log` holding everything the tool printed (stdout and stderr, interleaved).
  * Output lines are also streamed to `onLine` while the tool runs.
  *

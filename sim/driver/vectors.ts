@@ -4,11 +4,11 @@
  * file with cases of different modes exercises run-time mode switches. Format documented in the README.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../gen/cli-util.ts';
-import { type TrConfig, derive, resolveConfig } from '../gen/config.ts';
+import { UserError } from '../../gen/cli-util.ts';
+import { type TrConfig, derive, resolveConfig } from '../../gen/config.ts';
 import { type Control, type Job, buildStreams, checkJob, modelJob, schedule } from './driver.ts';
-import { Rng } from './model/rng.ts';
-import { maxMagnitude } from './model/terms.ts';
+import { Rng } from '../model/rng.ts';
+import { maxMagnitude } from '../model/terms.ts';
 
 export const VECTOR_FORMAT = 'trgen-vectors';
 export const VECTOR_VERSION = 1;

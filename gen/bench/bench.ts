@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEMPLATE_DIR, emitModule, substitute } from './emit.ts';
-import { type Expr, ModuleBuilder, type Port, type Signature, cat, slice } from './netlist.ts';
+import { TEMPLATE_DIR, emitModule, substitute } from '../emit.ts';
+import { type Expr, ModuleBuilder, type Port, type Signature, cat, slice } from '../netlist.ts';
 
 const SRC: Signature = {
   name: 'bench_src',

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../gen/cli-util.ts';
-import type { Design } from '../gen/design.ts';
+import { UserError } from '../../gen/cli-util.ts';
+import type { Design } from '../../gen/design.ts';
 import { type HarnessSpec, generateHarness } from './harness.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CACHE_DIR = process.env['TRGEN_CACHE'] ?? join(ROOT, '.cache', 'verilator');
 
 let versionMemo: string | null | undefined;

@@ -3,7 +3,7 @@
  *                  [--dsp on|off] [--core] [--require-timing] [--verbose]
  *
  * Generates the board top (gen/board.ts: UART host protocol + on-chip RAMs around the array; or with --core the
- * bare array in the bench wrapper), runs yosys → nextpnr-ice40 → icepack (gen/toolchain/flow.ts, tools on
+ * bare array in the bench wrapper), runs yosys → nextpnr-ice40 → icepack (gen/synth/flow.ts, tools on
  * worker threads) with a fixed seed and an explicit clock constraint, and writes, atomically, into DIR:
  * <top>.bin, <top>.asc, report.json, report.md, the board .pcf, src/ (Verilog + yosys script), logs/.
  *
@@ -13,9 +13,9 @@
  * 1 internal error.
  */
 import { existsSync, statSync } from 'node:fs';
-import { configFromArgs } from './cli.ts';
-import { UserError, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
-import { type Stage, synthesize } from './toolchain/flow.ts';
+import { configFromArgs } from '../cli.ts';
+import { UserError, parseArgs, runCli, writeFilesAtomic } from '../cli-util.ts';
+import { type Stage, synthesize } from './flow.ts';
 import { SYNTH_ARGS, USAGE, commandLine, defaultOutDir, outputFiles, summaryLine, synthOptions, synthTarget } from './synth-job.ts';
 
 const STAGE_TEXT: Record<Stage, string> = {

@@ -1,9 +1,9 @@
 /**
  * Software driver of the conventional baselines (gen/baselines.ts): matrix jobs → the three input streams of
  * `${name}_${kind}_top` (tile descriptors, weight beats, data beats) as stimulus for the generic Verilator
- * harness (sim/harness.ts), the hardware result rows → N×M accumulators, and the exact cycle model.
+ * harness (sim/verilator/harness.ts), the hardware result rows → N×M accumulators, and the exact cycle model.
  *
- * Tiling (as sim/driver.ts): a job computes ACC = X · Wᵀ for W (M×K weights, one row per output channel) and
+ * Tiling (as sim/driver/driver.ts): a job computes ACC = X · Wᵀ for W (M×K weights, one row per output channel) and
  * X (N×K data, one row per vector). Tiles cover C channels × R vectors over the whole K (channel tiles outer,
  * vector tiles inner); partial tiles are padded with zero weights/data whose results are dropped.
  * A tile is one descriptor (in_t_k = K), K weight beats (beat k: w[m0+c][k] of every column c) and K data
@@ -12,14 +12,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../gen/cli-util.ts';
-import type { TrConfig } from '../gen/config.ts';
-import { type Baseline, type BaselineDerived, type BaselineKind, FIRST_STEP, buildBaseline, deriveBaseline } from '../gen/baselines.ts';
-import type { HarnessSpec } from './harness.ts';
-import { generateHarness } from './harness.ts';
-import { dotExact } from './model/dot.ts';
-import { maxMagnitude } from './model/terms.ts';
-import { type RunEnd, type SimBinary, buildSimulator, runSimulator } from './verilator.ts';
+import { UserError } from '../../gen/cli-util.ts';
+import type { TrConfig } from '../../gen/config.ts';
+import { type Baseline, type BaselineDerived, type BaselineKind, FIRST_STEP, buildBaseline, deriveBaseline } from '../../gen/baselines.ts';
+import type { HarnessSpec } from '../verilator/harness.ts';
+import { generateHarness } from '../verilator/harness.ts';
+import { dotExact } from '../model/dot.ts';
+import { maxMagnitude } from '../model/terms.ts';
+import { type RunEnd, type SimBinary, buildSimulator, runSimulator } from '../verilator/verilator.ts';
 
 export interface BaselineJob {
   name?: string;
@@ -156,7 +156,7 @@ export function baselineHarnessSpec(b: Baseline): HarnessSpec {
 
 const hex = (v: bigint): string => v.toString(16);
 
-/** Stimulus JSON Lines (sim/harness.ts format; block mode uses def/use). */
+/** Stimulus JSON Lines (sim/verilator/harness.ts format; block mode uses def/use). */
 export function baselineStimulusLines(s: BaselineStreams): string[] {
   const lines = s.t.map((k) => `{"ch":"t","in_t_k":"${hex(k)}"}`);
   const wLine = (w: bigint): string => `{"ch":"w","in_w_data":"${hex(w)}"}`;

@@ -4,14 +4,14 @@
  * npm run bench:hw -- --board B --fit [--bare] [--config FILE | --preset NAME] [--shapes 1x1,1x2,...] [--out DIR]
  *
  * Benchmark: synthesizes the TR array and the bit-parallel / bit-serial baselines of the same config for one
- * board (sequentially) and writes bench.json + bench.md (gen/bench-run.ts, gen/bench-metrics.ts).
+ * board (sequentially) and writes bench.json + bench.md (gen/bench/bench-run.ts, gen/bench/bench-metrics.ts).
  * --fit: binary search for the largest TR array (R×C ladder) that fits the board; writes fit.json + fit.md
  * (fit-bare.* with --bare). Progress goes to stderr, the table to stdout; outputs are written atomically.
  */
 import { join } from 'node:path';
-import { UserError, checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from './cli-util.ts';
-import { configFromArgs } from './cli.ts';
-import { PRESETS, type TrConfig, derive, resolveConfig } from './config.ts';
+import { UserError, checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from '../cli-util.ts';
+import { configFromArgs } from '../cli.ts';
+import { PRESETS, type TrConfig, derive, resolveConfig } from '../config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from './bench-metrics.ts';
 import { BOARD_IDS, DEFAULT_LADDER, MATCHED, type Matched, benchConfig, benchFiles, benchMarkdown, checkBoard, fitFiles, fitMarkdown, runBench, runFit } from './bench-run.ts';
 
@@ -125,7 +125,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
     return;
   }
   const matched = c.matched ? matchedFor(c.cfg, log) : undefined;
-  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), modules: async (o) => (await import('./toolchain/flow.ts')).moduleBreakdown(o), log });
+  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), modules: async (o) => (await import('../synth/flow.ts')).moduleBreakdown(o), log });
   const written = writeFilesAtomic(c.out, benchFiles(r));
   process.stdout.write(benchMarkdown(r) + `\nwrote ${written.join(', ')}\n`);
   if (r.missing.length) process.exitCode = 1;
