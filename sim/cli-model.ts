@@ -2,17 +2,23 @@
  * npm run model -- --vectors FILE [--out FILE]
  *   Evaluate the golden model on a reference-vector file; report per case, compare with the expectations the
  *   file holds (exit 1 on a difference), and optionally write the file with expectations filled in.
- * npm run model -- --random --preset NAME|--config FILE --seed N [--cases N] --out FILE
+ * npm run model -- --random --preset NAME|--config FILE --seed N [--cases N] [--modes M] [--K LO..HI] [--g LO..HI]
+ *                  [--k LO..HI] [--d LO..HI] [--extremes] --out FILE
  *   Write a random reference-vector file (reproducible from the seed) with golden-model expectations.
+ * npm run model -- --edge --preset NAME|--config FILE --out FILE
+ *   Write the design's edge cases (extreme values, K = maxK and 1, largest and smallest k and d, saturating
+ *   output stage) with golden-model expectations.
  */
 import { writeFileSync } from 'node:fs';
 import { UserError, checkOut, parseArgs, runCli } from '../gen/cli-util.ts';
 import { compareMatrices, formatMismatches } from './driver/compare.ts';
 import { buildStreams, modelJob, schedule } from './driver/driver.ts';
-import { formatVectors, loadVectors, parseVectors, randomVectors, withExpected } from './driver/vectors.ts';
+import { type ModeMix, type RandomVectorOptions, edgeVectors, formatVectors, loadVectors, parseVectors, randomVectors, withExpected } from './driver/vectors.ts';
+import type { ParsedArgs } from '../gen/cli-util.ts';
 import { readFileSync } from 'node:fs';
 
-const USAGE = 'usage: npm run model -- --vectors FILE [--out FILE]\n       npm run model -- --random (--preset NAME | --config FILE) --seed N [--cases N] --out FILE';
+const USAGE =
+  'usage: npm run model -- --vectors FILE [--out FILE]\n       npm run model -- --random (--preset NAME | --config FILE) --seed N [--cases N] [--modes alternate|conventional|tr|random] [--K LO..HI] [--g LO..HI] [--k LO..HI] [--d LO..HI] [--extremes] --out FILE\n       npm run model -- --edge (--preset NAME | --config FILE) --out FILE';
 
 runCli(() => {
   const args = parseArgs(process.argv.slice(2), {
@@ -23,22 +29,41 @@ runCli(() => {
     config: { type: 'string', help: 'design config file for --random' },
     seed: { type: 'string', help: 'seed for --random' },
     cases: { type: 'string', help: 'number of cases for --random', default: '6' },
+    modes: { type: 'string', help: 'modes of the random cases: alternate, conventional, tr or random', default: 'alternate' },
+    K: { type: 'string', help: 'range of the dot-product length K, LO..HI (default 1..3·groupMax)' },
+    g: { type: 'string', help: 'range of the group size g, LO..HI (clipped to the design)' },
+    k: { type: 'string', help: 'range of the weight budget k, LO..HI (clipped to the design)' },
+    d: { type: 'string', help: 'range of the data cap d, LO..HI (clipped to the design)' },
+    extremes: { type: 'boolean', help: 'random cases with the output stage at its extremes (largest bias, multiplier, shift)' },
+    edge: { type: 'boolean', help: 'write the design\'s edge cases instead' },
   }, USAGE);
+  if (args['random'] && args['edge']) throw new UserError('--random and --edge exclude each other');
+  if (args['edge']) {
+    if (typeof args['out'] !== 'string') throw new UserError(`--edge needs --out FILE\n${USAGE}`);
+    checkOut(args['out'], 'file');
+    const file = edgeVectors(configInput(args));
+    const { cfg, jobs } = parseVectors(JSON.stringify(file), 'edge vectors');
+    writeFileSync(args['out'], formatVectors(withExpected(file, cfg, jobs)));
+    process.stdout.write(`wrote ${file.cases.length} edge cases for ${cfg.name} to ${args['out']}\n`);
+    return;
+  }
   if (args['random']) {
     if (typeof args['out'] !== 'string') throw new UserError(`--random needs --out FILE\n${USAGE}`);
     checkOut(args['out'], 'file');
     if (typeof args['seed'] !== 'string' || !/^\d+$/.test(args['seed'])) throw new UserError('--random needs --seed <non-negative integer>');
-    let cfgInput: Record<string, unknown>;
-    if (typeof args['config'] === 'string') {
-      try {
-        cfgInput = JSON.parse(readFileSync(args['config'], 'utf8')) as Record<string, unknown>;
-      } catch (e) {
-        throw new UserError(`cannot read config ${args['config']}: ${(e as Error).message}`);
-      }
-    } else cfgInput = { preset: typeof args['preset'] === 'string' ? args['preset'] : 'default' };
+    const cfgInput = configInput(args);
     const n = Number(args['cases']);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError('--cases must be an integer 1..1000');
-    const file = randomVectors(cfgInput, Number(args['seed']), { cases: n });
+    const modes = args['modes'];
+    if (!['alternate', 'conventional', 'tr', 'random'].includes(String(modes))) throw new UserError(`--modes: expected alternate, conventional, tr or random, got ${JSON.stringify(modes)}`);
+    const K = range(args, 'K');
+    const opts: RandomVectorOptions = { cases: n, modes: modes as ModeMix, ...(args['extremes'] ? { extremes: true } : {}) };
+    if (K) Object.assign(opts, { minK: K[0], maxK: K[1] });
+    for (const f of ['g', 'k', 'd'] as const) {
+      const r = range(args, f);
+      if (r) opts[f] = r;
+    }
+    const file = randomVectors(cfgInput, Number(args['seed']), opts);
     const { cfg, jobs } = parseVectors(JSON.stringify(file), 'generated vectors');
     writeFileSync(args['out'], formatVectors(withExpected(file, cfg, jobs)));
     process.stdout.write(`wrote ${n} random cases (seed ${args['seed']}) for ${cfg.name} to ${args['out']}\n`);
@@ -77,3 +102,24 @@ runCli(() => {
     process.stdout.write(`wrote ${args['out']}\n`);
   }
 });
+
+/** The design of --random / --edge: --config FILE or --preset NAME (default preset "default"). */
+function configInput(args: ParsedArgs): Record<string, unknown> {
+  if (typeof args['config'] === 'string') {
+    try {
+      return JSON.parse(readFileSync(args['config'], 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new UserError(`cannot read config ${args['config']}: ${(e as Error).message}`);
+    }
+  }
+  return { preset: typeof args['preset'] === 'string' ? args['preset'] : 'default' };
+}
+
+/** An integer range option LO..HI (1 ≤ LO ≤ HI). */
+function range(args: ParsedArgs, name: string): [number, number] | undefined {
+  const v = args[name];
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\.\.(\d+)$/.exec(String(v));
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UserError(`--${name}: expected a range LO..HI with 1 <= LO <= HI, got ${JSON.stringify(v)}`);
+  return [Number(m[1]), Number(m[2])];
+}

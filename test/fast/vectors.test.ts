@@ -84,3 +84,38 @@ describe('npm run model -- --vectors checks term pairs', () => {
     }
   });
 });
+
+describe('random generator options and edge cases', () => {
+  it('options shape the cases; defaults are unchanged (the checked-in files regenerate byte-identically)', async () => {
+    const { randomVectors, edgeVectors, vectorLimits } = await import('../../sim/driver/vectors.ts');
+    const { resolveConfig } = await import('../../gen/config.ts');
+    const f = randomVectors({ preset: 'small' }, 3, { cases: 12, modes: 'tr', minK: 100, maxK: 120, k: [2, 3], d: [1, 1], g: [8, 8], extremes: true });
+    for (const c of f.cases) {
+      expect(c.control.mode).toBe('tr');
+      expect(c.control.g).toBe(8);
+      expect([2, 3]).toContain(c.control.k);
+      expect(c.control.d).toBe(1);
+      expect(c.weights[0]!.length).toBeGreaterThanOrEqual(100);
+      expect(c.weights[0]!.length).toBeLessThanOrEqual(120);
+      const lim = vectorLimits(resolveConfig({ preset: 'small' }));
+      for (const b of c.bias) expect(Math.abs(b)).toBe(2 ** (lim.biasBits - 1) - 1);
+      for (const s of c.shift) expect([0, lim.maxShift]).toContain(s);
+    }
+    const mixed = randomVectors({ preset: 'small' }, 4, { cases: 20, modes: 'random' });
+    expect(new Set(mixed.cases.map((c) => c.control.mode))).toEqual(new Set(['conventional', 'tr']));
+    const e = edgeVectors({ preset: 'tiny' });
+    const K = e.cases.map((c) => c.weights[0]!.length);
+    expect(Math.max(...K)).toBe(64);
+    expect(Math.min(...K)).toBe(1);
+    // defaults: same cases as the checked-in file (its seed 11, 8 cases)
+    const good = JSON.parse(readFileSync(join(DIR, 'tiny-random.json'), 'utf8'));
+    expect(randomVectors({ preset: 'tiny' }, 11, { cases: 8 }).cases).toEqual(good.cases.map(({ expected: _e, ...c }: { expected: unknown }) => c));
+  });
+
+  it('limits in a file must equal the design', () => {
+    const v = JSON.parse(readFileSync(join(DIR, 'tiny-random.json'), 'utf8'));
+    expect(v.limits.maxK).toBe(64);
+    v.limits.maxShift = 99;
+    expect(() => parseVectors(JSON.stringify(v), 'v.json')).toThrow(/"limits\.maxShift" is 99 but the design's is 23/);
+  });
+});

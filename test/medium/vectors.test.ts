@@ -56,3 +56,28 @@ describe('npm run sim / npm run model', () => {
     expect(r2.stderr).toMatch(/--vectors FILE is required/);
   });
 });
+
+describe('generated edge cases and extreme random cases on the RTL', () => {
+  for (const preset of ['tiny', 'small', 'wide']) {
+    it(`${preset}: edge cases (extreme values, K = maxK and 1, saturating output stage) equal the model, cycles the schedule`, async () => {
+      const { edgeVectors, randomVectors, parseVectors } = await import('../../sim/driver/vectors.ts');
+      const edge = edgeVectors({ preset });
+      const extreme = randomVectors({ preset }, 5, { cases: 6, modes: 'random', extremes: true, minK: 20 });
+      for (const file of [edge, extreme]) {
+        const { cfg, jobs } = parseVectors(JSON.stringify(file), `${preset} generated`);
+        const r = await simulateJobs(cfg, jobs);
+        jobs.forEach((_, i) => expect({ case: file.cases[i]!.name, acc: r.hw[i]!.acc, y: r.hw[i]!.y }).toEqual({ case: file.cases[i]!.name, acc: r.model[i]!.acc, y: r.model[i]!.y }));
+        expect(r.end.cycles).toBe(r.schedule.totalCycles);
+        expect(r.end.err).toBe(0);
+      }
+      // the edge cases really saturate both ways
+      const { cfg } = parseVectors(JSON.stringify(edge), 'edge');
+      const { modelJob } = await import('../../sim/driver/driver.ts');
+      const { caseToJob } = await import('../../sim/driver/vectors.ts');
+      const ys = edge.cases.flatMap((c) => modelJob(cfg, caseToJob(c)).y.flat());
+      const m = 2 ** (cfg.xBits - 1) - 1;
+      expect(ys).toContain(m);
+      expect(ys).toContain(-m);
+    });
+  }
+});
