@@ -16,7 +16,7 @@ import { type TrConfig, bitsFor, derive, presetConfig, resolveConfig } from '../
 import { checkJob, type Job } from '../../sim/driver/driver.ts';
 import { convOutSize, convParts, im2col, weightMatrix } from '../../sim/model/conv.ts';
 import { requantFast, type LayerTerms } from '../mnist/qmlp.ts';
-import { argmax, Comparison, controlFor, runLayerJob, type HwModeResult } from '../mnist/hw.ts';
+import { Comparison, controlFor, modeResult, runLayerJob, type HwModeResult } from '../mnist/hw.ts';
 import { convAccumulatorBound, convLayers, inferCnn, prepareCnn, quantizeImage, type CnnInferResult, type Qcnn } from './qcnn.ts';
 
 /**
@@ -180,24 +180,5 @@ async function runMode(
     if (L.last) logits = next;
     else xs = next;
   }
-  const predictions = logits.map((z) => argmax(z));
-  const predictionsEqualModel = predictions.length === refs.length && predictions.every((p, n) => p === (refs[n] as CnnInferResult).pred);
-  const correct = predictions.filter((p, n) => p === labels[n]).length;
-  const total = cyclesPerLayer.reduce((a, b) => a + b, 0);
-  return {
-    mode,
-    layers: terms.map((t) => ({ ...t })),
-    cyclesPerLayer,
-    cyclesPerImage: total / x0s.length,
-    outputsCompared: cmp.compared,
-    mismatches: cmp.mismatches,
-    predictionsEqualModel,
-    accuracy: correct / x0s.length,
-    simSeconds,
-    scheduleCyclesPerLayer,
-    cyclesEqualSchedule: onSchedule,
-    predictions,
-    mismatchExamples: cmp.examples,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
+  return modeResult({ mode, terms, cmp, cyclesPerLayer, scheduleCyclesPerLayer, onSchedule, simSeconds, logits, refPreds: refs.map((r) => r.pred), labels, t0 });
 }

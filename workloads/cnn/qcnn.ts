@@ -21,7 +21,7 @@ import { convOutSize, convParts, groupK, type ConvGeom, type ConvPart } from '..
 import { quantizeMultiplier, quantizeMultiplierPow2, roundHalfAway } from '../../sim/model/quant.ts';
 import { revealVector } from '../../sim/model/tr.ts';
 import { encode, maxMagnitude, maxPrefixMagnitude, maxTerms } from '../../sim/model/terms.ts';
-import { dataTables, requantFast, weightScale, type LayerTerms } from '../mnist/qmlp.ts';
+import { argmax, dataTables, requantFast, requantFloat, softmaxCrossEntropy, weightScale, type LayerTerms } from '../mnist/qmlp.ts';
 import { weightMatrix } from '../../sim/model/conv.ts';
 
 export interface BatchNorm {
@@ -354,15 +354,14 @@ export function inferCnn(q: Qcnn, prepared: readonly PreparedConv[], x0: Int32Ar
       for (let i = 0; i < acc.length; i++) {
         const o = i % g.outC;
         y[i] = opts.floatRequant
-          ? clampInt(Math.max(L.relu ? 0 : -xm, Math.floor(((acc[i] as number) + (L.biasReal[o] as number)) * (L.realMul[o] as number) + 0.5)), xm)
+          ? requantFloat(acc[i] as number, L.biasReal[o] as number, L.realMul[o] as number, xBits, L.relu)
           : requantFast(acc[i] as number, L.bias[o] as number, L.mul[o] as number, L.shift[o] as number, xBits, L.relu);
       }
       ys.push(y);
       x = y;
     }
   }
-  let pred = 0;
-  for (let i = 1; i < logits.length; i++) if ((logits[i] as number) > (logits[pred] as number)) pred = i;
+  const pred = argmax(logits);
   return { acc: accs, y: ys, logits, pred, termPairs: pairsPer.reduce((s, v) => s + v, 0), layerTermPairs: pairsPer };
 }
 
@@ -394,11 +393,7 @@ export function evaluateQcnn(
     const r = inferCnn(q, prepared, quantizeImage(q, s.pixels), opts);
     preds[n] = r.pred;
     if (r.pred === s.label) correct++;
-    let mx = -Infinity;
-    for (const z of r.logits) mx = Math.max(mx, z * logitScale);
-    let sum = 0;
-    for (const z of r.logits) sum += Math.exp(z * logitScale - mx);
-    loss += Math.log(sum) + mx - (r.logits[s.label] as number) * logitScale;
+    loss += softmaxCrossEntropy(r.logits, s.label, logitScale);
     pairs += r.termPairs;
     r.layerTermPairs.forEach((p, l) => (per[l] = (per[l] ?? 0) + p));
   });

@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../sim/model/rng.ts';
 import { softmaxXent } from './layers.ts';
+import { dataHash } from '../mnist/mlp.ts';
 import { type CnnParams, CnnEngine, type ForwardTransform, type NetSpec, type ParamSlot, cloneParams, initParams, layerShapes, mnistCnnSpecV2, numClasses } from './net.ts';
 
 /** Anything with pixels and a label (MNIST Sample, or synthetic data in tests). */
@@ -280,18 +281,6 @@ export function saveParams(path: string, params: CnnParams, meta: Record<string,
 export function loadParams(path: string): { params: CnnParams; meta: Record<string, unknown> } {
   if (!existsSync(path)) throw new Error(`parameter file not found: ${path}`);
   return deserializeParams(readFileSync(path));
-}
-
-/** sha256 of the training data (order, labels and pixel bits). */
-export function dataHash(samples: readonly LabeledInput[]): string {
-  const h = createHash('sha256');
-  const lab = new Int32Array(1);
-  for (const s of samples) {
-    lab[0] = s.label;
-    h.update(new Uint8Array(lab.buffer));
-    h.update(new Uint8Array(s.pixels.buffer, s.pixels.byteOffset, s.pixels.byteLength));
-  }
-  return h.digest('hex');
 }
 
 /** Cache key: hash of trainer version, resolved options, transformId, init parameters and data. */

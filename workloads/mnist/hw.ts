@@ -24,7 +24,7 @@ import { buildDesign } from '../../gen/design.ts';
 import { type Control, type Job, type JobResult, assemble, buildStreams, checkJob, itemsPerTile, modelJob, schedule, unpackOutItem } from '../../sim/driver/driver.ts';
 import { stimulusLines } from '../../sim/verilator/run.ts';
 import { buildTrSimulator, runSimulator } from '../../sim/verilator/verilator.ts';
-import { type InferResult, type LayerTerms, type QMlp, inferQ, prepareLayer, quantizeInput } from './qmlp.ts';
+import { type InferResult, type LayerTerms, type QMlp, argmax, inferQ, prepareLayer, quantizeInput } from './qmlp.ts';
 
 export interface HwModeResult {
   mode: 'conventional' | 'tr';
@@ -176,11 +176,7 @@ export async function runLayerJob(cfg: TrConfig, job: Job): Promise<LayerRun> {
 }
 
 /** Argmax with ties to the lowest index (as inferQ). */
-export function argmax(v: ArrayLike<number>): number {
-  let p = 0;
-  for (let i = 1; i < v.length; i++) if ((v[i] as number) > (v[p] as number)) p = i;
-  return p;
-}
+export { argmax };
 
 /** Mismatch bookkeeping of one mode. */
 export class Comparison {
@@ -257,25 +253,44 @@ async function runMode(
     if (last) logits = run.hw.acc.map((row) => row.map((a, m) => a + (L.bias[m] as number)));
     else X = run.hw.y; // chained through the hardware
   }
-  const predictions = logits.map((z) => argmax(z));
-  const predictionsEqualModel = predictions.length === refs.length && predictions.every((p, n) => p === (refs[n] as InferResult).pred);
-  const correct = predictions.filter((p, n) => p === labels[n]).length;
-  const total = cyclesPerLayer.reduce((a, b) => a + b, 0);
+  return modeResult({ mode, terms, cmp, cyclesPerLayer, scheduleCyclesPerLayer, onSchedule, simSeconds, logits, refPreds: refs.map((r) => r.pred), labels, t0 });
+}
+
+/** The HwModeResult of a finished mode (shared by the MLP and CNN hardware runs). */
+export function modeResult(r: {
+  mode: 'conventional' | 'tr';
+  terms: readonly LayerTerms[];
+  cmp: Comparison;
+  cyclesPerLayer: number[];
+  scheduleCyclesPerLayer: number[];
+  onSchedule: boolean;
+  simSeconds: number;
+  /** hardware logits per image */
+  logits: readonly (readonly number[])[];
+  refPreds: readonly number[];
+  labels: readonly number[];
+  t0: number;
+}): HwModeResult {
+  const predictions = r.logits.map((z) => argmax(z));
+  const predictionsEqualModel = predictions.length === r.refPreds.length && predictions.every((p, n) => p === r.refPreds[n]);
+  const correct = predictions.filter((p, n) => p === r.labels[n]).length;
+  const total = r.cyclesPerLayer.reduce((a, b) => a + b, 0);
+  const images = r.labels.length;
   return {
-    mode,
-    layers: terms.map((t) => ({ ...t })),
-    cyclesPerLayer,
-    cyclesPerImage: total / x0s.length,
-    outputsCompared: cmp.compared,
-    mismatches: cmp.mismatches,
+    mode: r.mode,
+    layers: r.terms.map((t) => ({ ...t })),
+    cyclesPerLayer: r.cyclesPerLayer,
+    cyclesPerImage: total / images,
+    outputsCompared: r.cmp.compared,
+    mismatches: r.cmp.mismatches,
     predictionsEqualModel,
-    accuracy: correct / x0s.length,
-    simSeconds,
-    scheduleCyclesPerLayer,
-    cyclesEqualSchedule: onSchedule,
+    accuracy: correct / images,
+    simSeconds: r.simSeconds,
+    scheduleCyclesPerLayer: r.scheduleCyclesPerLayer,
+    cyclesEqualSchedule: r.onSchedule,
     predictions,
-    mismatchExamples: cmp.examples,
-    wallSeconds: (performance.now() - t0) / 1000,
+    mismatchExamples: r.cmp.examples,
+    wallSeconds: (performance.now() - r.t0) / 1000,
   };
 }
 

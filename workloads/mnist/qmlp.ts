@@ -306,8 +306,7 @@ export function inferQ(q: QMlp, prepared: readonly PreparedLayer[], x0: Int32Arr
       x = y;
     }
   });
-  let pred = 0;
-  for (let i = 1; i < logits.length; i++) if ((logits[i] as number) > (logits[pred] as number)) pred = i;
+  const pred = argmax(logits);
   return { acc: accs, y: ys, logits, pred, termPairs: layerPairs.reduce((a, b) => a + b, 0), layerTermPairs: layerPairs };
 }
 
@@ -343,11 +342,7 @@ export function evaluateQ(
     if (r.pred === s.label) correct++;
     pairs += r.termPairs;
     r.layerTermPairs.forEach((p, l) => (perLayer[l] = (perLayer[l] as number) + p));
-    let mx = -Infinity;
-    for (const z of r.logits) mx = Math.max(mx, z * logitScale);
-    let sum = 0;
-    for (const z of r.logits) sum += Math.exp(z * logitScale - mx);
-    loss += Math.log(sum) + mx - (r.logits[s.label] as number) * logitScale;
+    loss += softmaxCrossEntropy(r.logits, s.label, logitScale);
   });
   const N = Math.max(1, samples.length);
   return {
@@ -357,4 +352,20 @@ export function evaluateQ(
     loss: loss / N,
     preds,
   };
+}
+
+/** Argmax with ties to the lowest index. */
+export function argmax(v: ArrayLike<number>): number {
+  let p = 0;
+  for (let i = 1; i < v.length; i++) if ((v[i] as number) > (v[p] as number)) p = i;
+  return p;
+}
+
+/** Softmax cross-entropy of integer logits dequantized by `scale`, for the true class `label` (log-sum-exp). */
+export function softmaxCrossEntropy(logits: ArrayLike<number>, label: number, scale: number): number {
+  let mx = -Infinity;
+  for (let i = 0; i < logits.length; i++) mx = Math.max(mx, (logits[i] as number) * scale);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] as number) * scale - mx);
+  return Math.log(sum) + mx - (logits[label] as number) * scale;
 }
