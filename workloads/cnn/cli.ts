@@ -67,7 +67,7 @@ const FULL: Plan = {
   testEvery: 1,
   valEvery: 2,
   qtBits: [2, 3, 4, 5, 6, 8],
-  ks: [2, 4, 6, 8, 10, 12, 14, 16, 20],
+  ks: [2, 4, 6, 7, 8, 9, 10, 12, 14, 16, 20],
   ds: [1, 2, 3, 4],
   dhqKs: [1, 2, 3, 4],
   qatBudgets: [
