@@ -4,12 +4,12 @@
  * Seeds are fixed and appear in the test names.
  */
 import { describe, expect, it } from 'vitest';
-import { type TrConfig, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
+import { PRESETS, type TrConfig, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { type Control, type Job, effective } from '../../sim/driver/driver.ts';
 import { capBinary } from '../../sim/model/capper.ts';
 import { dotExact } from '../../sim/model/dot.ts';
 import { Rng } from '../../sim/model/rng.ts';
-import { maxMagnitude } from '../../sim/model/terms.ts';
+import { capTerms, encode, maxMagnitude, termsValue } from '../../sim/model/terms.ts';
 import { simulateJobs } from '../../sim/verilator/run.ts';
 import { parseVectors, randomVectors } from '../../sim/driver/vectors.ts';
 import { CELL_VARIANTS, randomConfig } from '../helpers.ts';
@@ -200,25 +200,32 @@ describe('exact latency', () => {
   });
 });
 
-describe('tv row edge: binary capping of every data value', () => {
-  // w = 1 (one term, 2^0) at g = 1, k = 1: each result is the data value capped to d terms, through the edge's
-  // capper and a tv cell; every 8-bit value and every d, in TR mode, checked against the model's cap and the
-  // bit-level reference of the capper
-  for (const P of [1, 2]) {
-    it(`every 8-bit value, d = 1..4 (tv P = ${P})`, async () => {
-      const cfg = resolveConfig({ preset: 'small', cell: 'tv', termsPerCycle: P });
-      const values = Array.from({ length: 255 }, (_, i) => i - 127);
-      const jobs: Job[] = [1, 2, 3, 4].map((d) => ({
-        control: { mode: 'tr', g: 1, k: 1, d },
-        W: [[1]],
-        X: values.map((v) => [v]),
-        out: { relu: false, bias: [0], mul: [1], shift: [0] },
-      }));
-      const r = await checkRun(cfg, jobs, `capper P=${P}`);
-      jobs.forEach((job, j) => {
-        const d = job.control.d;
-        expect({ d, acc: r.hw[j]!.acc.map((row) => row[0]) }).toEqual({ d, acc: values.map((v) => capBinary(v, 8, d)) });
+describe('data capping through the row edge: every data value, every d, every preset and cell kind', () => {
+  // w = 1 (one term, 2^0) at g = 1, k = 1: each result is the data value capped to d terms, through the edge
+  // (tp: the HESE encoder and the term cap; tv: the binary capper) and a cell. Every value of the preset's data
+  // width and every d = 1..T_x, in TR mode, against the model's HESE cap (and, for tv, the capper's bit-level
+  // reference, which the model proves equal in test/fast/capper.test.ts). An exhaustive sweep of the edge.
+  for (const name of Object.keys(PRESETS)) {
+    for (const v of CELL_VARIANTS) {
+      it(`preset ${name}, ${v.label}`, async () => {
+        const cfg = resolveConfig({ preset: name, ...v.fields });
+        const m = maxMagnitude(cfg.xBits);
+        const values = Array.from({ length: 2 * m + 1 }, (_, i) => i - m);
+        const ds = Array.from({ length: derive(cfg).TX }, (_, i) => i + 1);
+        const jobs: Job[] = ds.map((d) => ({
+          control: { mode: 'tr', g: 1, k: 1, d },
+          W: [[1]],
+          X: values.map((x) => [x]),
+          out: { relu: false, bias: [0], mul: [1], shift: [0] },
+        }));
+        const r = await checkRun(cfg, jobs, `capping ${name} ${v.label}`);
+        jobs.forEach((job, j) => {
+          const d = job.control.d;
+          const want = values.map((x) => termsValue(capTerms(encode(x, 'hese'), d)));
+          expect({ d, acc: r.hw[j]!.acc.map((row) => row[0]) }).toEqual({ d, acc: want });
+          if (v.fields.cell === 'tv') expect(want).toEqual(values.map((x) => capBinary(x, cfg.xBits, d)));
+        });
       });
-    });
+    }
   }
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '../../gen/config.ts';
 import { simulateJobs } from '../../sim/verilator/run.ts';
 import { loadVectors } from '../../sim/driver/vectors.ts';
 import { ROOT, runTs } from '../helpers.ts';
@@ -58,7 +59,7 @@ describe('npm run sim / npm run model', () => {
 });
 
 describe('generated edge cases and extreme random cases on the RTL', () => {
-  for (const preset of ['tiny', 'small', 'wide']) {
+  for (const preset of Object.keys(PRESETS)) {
     it(`${preset}: edge cases (extreme values, K = maxK and 1, saturating output stage) equal the model, cycles the schedule`, async () => {
       const { edgeVectors, randomVectors, parseVectors } = await import('../../sim/driver/vectors.ts');
       const edge = edgeVectors({ preset });
