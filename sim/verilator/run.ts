@@ -40,6 +40,8 @@ export interface SimOptions {
   blocks?: boolean;
   /** write a VCD of the whole run here (builds the simulator with tracing) */
   vcd?: string;
+  /** test hook: change the streams before they are written (e.g. an illegal descriptor field) */
+  editStreams?: (s: Streams) => void;
 }
 
 export interface SimResult {
@@ -59,6 +61,7 @@ export async function simulateJobs(cfg: TrConfig, jobs: readonly Job[], opts: Si
   const d = design.derived;
   const sim = await buildTrSimulator(design, { trace: opts.vcd !== undefined });
   const streams = buildStreams(cfg, jobs, { blocks: opts.blocks ?? false });
+  opts.editStreams?.(streams);
   const dir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'trgen-sim-'));
   mkdirSync(dir, { recursive: true });
   try {

@@ -229,3 +229,37 @@ describe('data capping through the row edge: every data value, every d, every pr
     }
   }
 });
+
+describe('illegal descriptor fields: the array clamps them and raises its sticky error flag', () => {
+  // the driver never sends these (checkJob), so the descriptor beat is edited after the streams are built;
+  // the streams carry the beats of the clamped (legal) setting, so the results must equal that setting's model
+  for (const v of CELL_VARIANTS) {
+    it(`${v.label}: g > G, d > T_x, d = 0 and k = 0 behave as the clamped values`, async () => {
+      const cfg = resolveConfig({ preset: 'tiny', ...v.fields });
+      const d = derive(cfg);
+      const rng = new Rng(77);
+      const cases: [string, Control, Record<string, bigint>][] = [
+        ['g above G', { mode: 'tr', g: d.G, k: 2, d: 1 }, { in_t_g: BigInt(d.G + 1) }],
+        ['d above T_x', { mode: 'tr', g: 2, k: 2, d: d.TX }, { in_t_d: BigInt(d.TX + 1) }],
+        ['d = 0', { mode: 'tr', g: 2, k: 2, d: 1 }, { in_t_d: 0n }],
+        ['k = 0', { mode: 'tr', g: 2, k: 1, d: 2 }, { in_t_k: 0n }],
+      ];
+      for (const [what, control, bad] of cases) {
+        const K = what === 'g above G' ? d.G : 2 * control.g;
+        const job = randomJob(cfg, rng, control, 2, 2, K);
+        for (const [f, val] of Object.entries(bad)) {
+          // the field must be representable, or the case cannot be sent at all
+          expect(val < 1n << BigInt(f === 'in_t_g' ? d.GW : f === 'in_t_d' ? d.DW : d.KW), `${what}: field width`).toBe(true);
+        }
+        const r = await simulateJobs(cfg, [job], { editStreams: (s) => Object.assign(s.t[0]!, bad) });
+        const ctx = `${v.label}, ${what}`;
+        expect({ ctx, acc: r.hw[0]!.acc, y: r.hw[0]!.y }).toEqual({ ctx, acc: r.model[0]!.acc, y: r.model[0]!.y });
+        expect({ ctx, err: r.end.err }).toEqual({ ctx, err: 1 });
+        expect({ ctx, cycles: r.end.cycles }).toEqual({ ctx, cycles: r.schedule.totalCycles });
+      }
+      // and a legal stream leaves the flag down
+      const ok = await simulateJobs(cfg, [randomJob(cfg, rng, { mode: 'tr', g: 2, k: 2, d: 1 }, 2, 2, 4)]);
+      expect(ok.end.err).toBe(0);
+    });
+  }
+});
