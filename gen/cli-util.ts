@@ -23,11 +23,11 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec, usage: string)
       process.stdout.write(helpText(spec, usage));
       process.exit(0);
     }
-    if (!a.startsWith('--')) throw new UserError(`unexpected argument '${a}'\n${usage}`);
+    if (!a.startsWith('--')) throw new UserError(`unexpected argument '${a}' (usage: --help)`);
     const eq = a.indexOf('=');
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const s = spec[name];
-    if (!s) throw new UserError(`unknown option '--${name}'\n${usage}`);
+    if (!s) throw new UserError(`unknown option '--${name}' (usage: --help)`);
     if (s.type === 'boolean') {
       if (eq >= 0) throw new UserError(`option '--${name}' takes no value`);
       out[name] = true;

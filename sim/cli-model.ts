@@ -39,7 +39,7 @@ runCli(() => {
   }, USAGE);
   if (args['random'] && args['edge']) throw new UserError('--random and --edge exclude each other');
   if (args['edge']) {
-    if (typeof args['out'] !== 'string') throw new UserError(`--edge needs --out FILE\n${USAGE}`);
+    if (typeof args['out'] !== 'string') throw new UserError(`--edge needs --out FILE (usage: --help)`);
     checkOut(args['out'], 'file');
     const file = edgeVectors(configInput(args));
     const { cfg, jobs } = parseVectors(JSON.stringify(file), 'edge vectors');
@@ -48,7 +48,7 @@ runCli(() => {
     return;
   }
   if (args['random']) {
-    if (typeof args['out'] !== 'string') throw new UserError(`--random needs --out FILE\n${USAGE}`);
+    if (typeof args['out'] !== 'string') throw new UserError(`--random needs --out FILE (usage: --help)`);
     checkOut(args['out'], 'file');
     if (typeof args['seed'] !== 'string' || !/^\d+$/.test(args['seed'])) throw new UserError('--random needs --seed <non-negative integer>');
     const cfgInput = configInput(args);
@@ -69,7 +69,7 @@ runCli(() => {
     process.stdout.write(`wrote ${n} random cases (seed ${args['seed']}) for ${cfg.name} to ${args['out']}\n`);
     return;
   }
-  if (typeof args['vectors'] !== 'string') throw new UserError(`--vectors FILE is required\n${USAGE}`);
+  if (typeof args['vectors'] !== 'string') throw new UserError(`--vectors FILE is required (usage: --help)`);
   if (typeof args['out'] === 'string') checkOut(args['out'], 'file');
   const { file, cfg, jobs } = loadVectors(args['vectors']);
   const mism = [];

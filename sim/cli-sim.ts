@@ -24,7 +24,7 @@ runCli(async () => {
     'stall-pct': { type: 'string', help: 'withhold input valid at random (percent of cycles) to test back-pressure', default: '0' },
     seed: { type: 'string', help: 'seed of the stall pattern', default: '1' },
   }, USAGE);
-  if (typeof args['vectors'] !== 'string') throw new UserError(`--vectors FILE is required\n${USAGE}`);
+  if (typeof args['vectors'] !== 'string') throw new UserError(`--vectors FILE is required (usage: --help)`);
   const stallPct = Number(args['stall-pct']);
   if (!Number.isInteger(stallPct) || stallPct < 0 || stallPct > 90) throw new UserError('--stall-pct must be an integer 0..90');
   const seed = Number(args['seed']);

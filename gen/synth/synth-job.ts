@@ -43,9 +43,9 @@ export interface SynthJobOptions {
 /** Check everything about the options except the design config (see configFromArgs in gen/cli.ts). */
 export function synthOptions(args: ParsedArgs): SynthJobOptions {
   if (args['config'] === undefined && args['preset'] === undefined) {
-    throw new UserError(`give a design: --config FILE.json or --preset NAME (presets: ${Object.keys(PRESETS).join(', ')})\n${USAGE}`);
+    throw new UserError(`give a design: --config FILE.json or --preset NAME (presets: ${Object.keys(PRESETS).join(', ')}) (usage: --help)`);
   }
-  if (typeof args['board'] !== 'string') throw new UserError(`give a board: --board ${boardNames().join('|')}\n${USAGE}`);
+  if (typeof args['board'] !== 'string') throw new UserError(`give a board: --board ${boardNames().join('|')} (usage: --help)`);
   const board = getBoard(args['board']);
   const seedText = String(args['seed'] ?? '1');
   if (!/^\d{1,10}$/.test(seedText) || Number(seedText) >= 2 ** 31) throw new UserError(`--seed: '${seedText}' is not an integer 0..2147483647`);
