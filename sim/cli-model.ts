@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { UserError, checkOut, parseArgs, runCli } from '../gen/cli-util.ts';
 import { compareMatrices, formatMismatches } from './driver/compare.ts';
 import { buildStreams, modelJob, schedule } from './driver/driver.ts';
-import { type ModeMix, type RandomVectorOptions, edgeVectors, formatVectors, loadVectors, parseVectors, randomVectors, withExpected } from './driver/vectors.ts';
+import { MODE_MIXES, type ModeMix, type RandomVectorOptions, type VectorFile, edgeVectors, formatVectors, loadVectors, parseVectors, randomVectors, withExpected } from './driver/vectors.ts';
 import type { ParsedArgs } from '../gen/cli-util.ts';
 import { readFileSync } from 'node:fs';
 
@@ -39,23 +39,19 @@ runCli(() => {
   }, USAGE);
   if (args['random'] && args['edge']) throw new UserError('--random and --edge exclude each other');
   if (args['edge']) {
-    if (typeof args['out'] !== 'string') throw new UserError(`--edge needs --out FILE (usage: --help)`);
-    checkOut(args['out'], 'file');
-    const file = edgeVectors(configInput(args));
-    const { cfg, jobs } = parseVectors(JSON.stringify(file), 'edge vectors');
-    writeFileSync(args['out'], formatVectors(withExpected(file, cfg, jobs)));
-    process.stdout.write(`wrote ${file.cases.length} edge cases for ${cfg.name} to ${args['out']}\n`);
+    const out = outFile(args, '--edge');
+    const g = writeGenerated(out, edgeVectors(configInput(args)));
+    process.stdout.write(`wrote ${g.cases} edge cases for ${g.design} to ${out}\n`);
     return;
   }
   if (args['random']) {
-    if (typeof args['out'] !== 'string') throw new UserError(`--random needs --out FILE (usage: --help)`);
-    checkOut(args['out'], 'file');
+    const out = outFile(args, '--random');
     if (typeof args['seed'] !== 'string' || !/^\d+$/.test(args['seed'])) throw new UserError('--random needs --seed <non-negative integer>');
     const cfgInput = configInput(args);
     const n = Number(args['cases']);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UserError('--cases must be an integer 1..1000');
-    const modes = args['modes'];
-    if (!['alternate', 'conventional', 'tr', 'random'].includes(String(modes))) throw new UserError(`--modes: expected alternate, conventional, tr or random, got ${JSON.stringify(modes)}`);
+    const modes = String(args['modes']);
+    if (!(MODE_MIXES as readonly string[]).includes(modes)) throw new UserError(`--modes: expected ${MODE_MIXES.join(', ')}, got ${JSON.stringify(modes)}`);
     const K = range(args, 'K');
     const opts: RandomVectorOptions = { cases: n, modes: modes as ModeMix, ...(args['extremes'] ? { extremes: true } : {}) };
     if (K) Object.assign(opts, { minK: K[0], maxK: K[1] });
@@ -63,10 +59,8 @@ runCli(() => {
       const r = range(args, f);
       if (r) opts[f] = r;
     }
-    const file = randomVectors(cfgInput, Number(args['seed']), opts);
-    const { cfg, jobs } = parseVectors(JSON.stringify(file), 'generated vectors');
-    writeFileSync(args['out'], formatVectors(withExpected(file, cfg, jobs)));
-    process.stdout.write(`wrote ${n} random cases (seed ${args['seed']}) for ${cfg.name} to ${args['out']}\n`);
+    const g = writeGenerated(out, randomVectors(cfgInput, Number(args['seed']), opts));
+    process.stdout.write(`wrote ${n} random cases (seed ${args['seed']}) for ${g.design} to ${out}\n`);
     return;
   }
   if (typeof args['vectors'] !== 'string') throw new UserError(`--vectors FILE is required (usage: --help)`);
@@ -122,4 +116,17 @@ function range(args: ParsedArgs, name: string): [number, number] | undefined {
   const m = /^(\d+)\.\.(\d+)$/.exec(String(v));
   if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UserError(`--${name}: expected a range LO..HI with 1 <= LO <= HI, got ${JSON.stringify(v)}`);
   return [Number(m[1]), Number(m[2])];
+}
+
+/** The --out FILE a generator mode needs, checked before any work. */
+function outFile(args: ParsedArgs, mode: string): string {
+  if (typeof args['out'] !== 'string') throw new UserError(`${mode} needs --out FILE (usage: --help)`);
+  return checkOut(args['out'], 'file');
+}
+
+/** Validate a generated file, fill in the golden-model expectations and write it. */
+function writeGenerated(out: string, file: VectorFile): { cases: number; design: string } {
+  const { cfg, jobs } = parseVectors(JSON.stringify(file), 'generated vectors');
+  writeFileSync(out, formatVectors(withExpected(file, cfg, jobs)));
+  return { cases: jobs.length, design: cfg.name };
 }

@@ -120,7 +120,8 @@ export function formatVectors(file: VectorFile): string {
   return JSON.stringify(file, null, 1).replace(/\[\n\s*(-?\d+(?:,\n\s*-?\d+)*)\n\s*\]/g, (_m, body: string) => `[${body.replace(/,\n\s*/g, ', ')}]`) + '\n';
 }
 
-export type ModeMix = 'alternate' | 'conventional' | 'tr' | 'random';
+export const MODE_MIXES = ['alternate', 'conventional', 'tr', 'random'] as const;
+export type ModeMix = (typeof MODE_MIXES)[number];
 
 export interface RandomVectorOptions {
   cases: number;
@@ -179,6 +180,20 @@ export function randomVectors(cfgInput: Record<string, unknown>, seed: number, o
   const xMax = maxMagnitude(cfg.xBits);
   const cases: VectorCase[] = [];
   const bLim = 2 ** (d.BBW - 1) - 1;
+  /** output stage at its limits: largest bias of either sign, multiplier 1 or its largest, shift 0 or the largest */
+  const extremeOutput = (M: number): Pick<VectorCase, 'bias' | 'mul' | 'shift'> => ({
+    bias: Array.from({ length: M }, () => (rng.next() < 0.5 ? -bLim : bLim)),
+    mul: Array.from({ length: M }, () => (d.MULW === 0 || rng.next() < 0.5 ? 1 : 2 ** d.MULW - 1)),
+    shift: Array.from({ length: M }, () => (rng.next() < 0.5 ? 0 : d.maxShift)),
+  });
+  /** moderate biases, random multipliers, and shifts so the output uses its range: about log2(√K·wMax·mul) */
+  const scaledOutput = (M: number, K: number): Pick<VectorCase, 'bias' | 'mul' | 'shift'> => {
+    const bMax = Math.min(bLim, 4 * wMax * xMax);
+    const bias = Array.from({ length: M }, () => rng.int(-bMax, bMax));
+    const mul = Array.from({ length: M }, () => (d.MULW === 0 ? 1 : rng.int(1, 2 ** d.MULW - 1)));
+    const shift = mul.map((m) => Math.min(d.maxShift, Math.max(0, Math.round(Math.log2(Math.max(1, (Math.sqrt(K) * wMax * xMax * m) / xMax))))));
+    return { bias, mul, shift };
+  };
   for (let i = 0; i < opts.cases; i++) {
     const mix = opts.modes ?? 'alternate';
     const mode = mix === 'alternate' ? (i % 2 === 0 ? 'conventional' : 'tr') : mix === 'random' ? (rng.next() < 0.5 ? 'conventional' : 'tr') : mix;
@@ -194,19 +209,8 @@ export function randomVectors(cfgInput: Record<string, unknown>, seed: number, o
     const val = (max: number): number => (rng.next() < 0.3 ? 0 : rng.int(-max, max));
     const weights = Array.from({ length: M }, () => Array.from({ length: K }, () => val(wMax)));
     const inputs = Array.from({ length: N }, () => Array.from({ length: K }, () => val(xMax)));
-    if (opts.extremes) {
-      const bias = Array.from({ length: M }, () => (rng.next() < 0.5 ? -bLim : bLim));
-      const mul = Array.from({ length: M }, () => (d.MULW === 0 || rng.next() < 0.5 ? 1 : 2 ** d.MULW - 1));
-      const shift = Array.from({ length: M }, () => (rng.next() < 0.5 ? 0 : d.maxShift));
-      cases.push({ name: `${mode}-${i}`, control, relu: rng.next() < 0.5, weights, inputs, bias, mul, shift });
-      continue;
-    }
-    const bMax = Math.min(bLim, 4 * wMax * xMax);
-    const bias = Array.from({ length: M }, () => rng.int(-bMax, bMax));
-    const mul = Array.from({ length: M }, () => (d.MULW === 0 ? 1 : rng.int(1, 2 ** d.MULW - 1)));
-    // shift so the output uses its range: about log2(K·wMax·xMax·mul / xMax)
-    const shift = mul.map((m) => Math.min(d.maxShift, Math.max(0, Math.round(Math.log2(Math.max(1, (Math.sqrt(K) * wMax * xMax * m) / xMax))))));
-    cases.push({ name: `${mode}-${i}`, control, relu: rng.next() < 0.5, weights, inputs, bias, mul, shift });
+    const out = opts.extremes ? extremeOutput(M) : scaledOutput(M, K);
+    cases.push({ name: `${mode}-${i}`, control, relu: rng.next() < 0.5, weights, inputs, ...out });
   }
   return { format: VECTOR_FORMAT, version: VECTOR_VERSION, config: cfgInput, seed, cases };
 }

@@ -18,9 +18,10 @@
  *     and every elementwise operation is counted (`elementwise`), whether it runs in the output stage or on the host.
  */
 import { convOutSize, convParts } from '../../sim/model/conv.ts';
+import { bitsFor } from '../../gen/config.ts';
 import { maxPrefixMagnitude } from '../../sim/model/terms.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
-import { termBound, type QConv, type Qcnn } from './qcnn.ts';
+import { convAccumulatorBound, termBound, type QConv, type Qcnn } from './qcnn.ts';
 
 export interface Elementwise {
   biasAdds: number;
@@ -56,7 +57,6 @@ export interface CnnCost {
   layers: LayerCost[];
 }
 
-const bitsFor = (v: number): number => Math.max(1, Math.ceil(Math.log2(v + 1)));
 
 /** Effective (b_w, b_x) of a setting (as workloads/mnist/sweep.ts effectiveBits). */
 export function effBits(t: LayerTerms, wBits: number, xBits: number): { bw: number; bx: number } {
@@ -140,6 +140,6 @@ export function convCost(L: QConv, t: LayerTerms, xBits: number, bundle: number)
     budget += pix * p.outC * dotBudget(p.K, t, L.wBits, xBits);
   }
   const { bw, bx } = effBits(t, L.wBits, xBits);
-  const accW = bitsFor(I * L.geom.kh * L.geom.kw * maxPrefixMagnitude(L.wBits, 'hese') * maxPrefixMagnitude(xBits, 'hese')) + 1;
+  const accW = bitsFor(convAccumulatorBound(L, xBits)) + 1;
   return { macs, loweredMacs: lowered, budget, ace: macs * bw * bx, outputs: pix * L.geom.outC, accW };
 }

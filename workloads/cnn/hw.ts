@@ -14,10 +14,10 @@
 import { UserError } from '../../gen/cli-util.ts';
 import { type TrConfig, bitsFor, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { checkJob, type Job } from '../../sim/driver/driver.ts';
-import { convOutSize, convParts, im2col, weightMatrix } from '../../sim/model/conv.ts';
-import { requantFast, type LayerTerms } from '../mnist/qmlp.ts';
+import { type ConvPart, convOutSize, convParts, im2col, weightMatrix } from '../../sim/model/conv.ts';
+import type { LayerTerms } from '../mnist/qmlp.ts';
 import { Comparison, controlFor, modeResult, runLayerJob, type HwModeResult } from '../mnist/hw.ts';
-import { convAccumulatorBound, convLayers, inferCnn, prepareCnn, quantizeImage, type CnnInferResult, type Qcnn } from './qcnn.ts';
+import { convAccumulatorBound, convLayers, inferCnn, poolLayer, prepareCnn, quantizeImage, type CnnInferResult, type Qcnn } from './qcnn.ts';
 
 /**
  * The array for the CNN: preset `mnist` (4×8, G = 16) with term-by-value cells taking P = 2 weight terms per
@@ -33,7 +33,7 @@ export function cnnHwConfig(q: Qcnn): TrConfig {
   const maxMul = Math.max(1, ...convs.flatMap((L) => Array.from(L.mul)));
   const mulBits = q.opts.scales.kind === 'pow2' ? 0 : Math.max(2, bitsFor(maxMul));
   const maxBias = Math.max(0, ...convs.flatMap((L) => Array.from(L.bias, Math.abs)));
-  const cfg0 = resolveConfig({ preset: 'mnist', cell: 'tv', termsPerCycle: 2, wBits, xBits: q.opts.xBits, outMulBits: mulBits, maxK: Math.max(maxK, 16) }, 'cnn hardware config');
+  const cfg0 = resolveConfig({ preset: 'mnist', cell: 'tv', termsPerCycle: 2, wBits, xBits: q.opts.xBits, outMulBits: mulBits, maxK }, 'cnn hardware config');
   const biasNeed = bitsFor(maxBias + 1) + 1;
   const cfg = biasNeed > derive(cfg0).BBW ? resolveConfig({ ...cfg0, biasBits: biasNeed }, 'cnn hardware config') : cfg0;
   const d = derive(cfg);
@@ -44,15 +44,15 @@ export function cnnHwConfig(q: Qcnn): TrConfig {
   return cfg;
 }
 
-/** The jobs of one conv layer on a batch of HWC inputs (one job per part). */
-export function convJobs(cfg: TrConfig, q: Qcnn, convIndex: number, xs: readonly (readonly number[])[], t: LayerTerms): Job[] {
+/** The jobs of one conv layer on a batch of HWC inputs, one per part of its lowering. */
+export function convJobs(cfg: TrConfig, q: Qcnn, convIndex: number, xs: readonly (readonly number[])[], t: LayerTerms): { part: ConvPart; job: Job }[] {
   const L = convLayers(q)[convIndex];
   if (!L) throw new RangeError(`no conv layer ${convIndex}`);
   return convParts(L.geom, cfg.cols).map((part) => {
     const X: number[][] = [];
     for (const x of xs) X.push(...im2col(x, L.geom, part));
     const ch = Array.from({ length: part.outC }, (_, o) => part.o0 + o);
-    return {
+    const job: Job = {
       name: `${L.name} channels ${part.o0}..${part.o0 + part.outC - 1}`,
       control: controlFor(cfg, t),
       W: weightMatrix(L.Wq, L.geom, part),
@@ -65,6 +65,7 @@ export function convJobs(cfg: TrConfig, q: Qcnn, convIndex: number, xs: readonly
         shift: ch.map((o) => (L.last ? 0 : (L.shift[o] as number))),
       },
     };
+    return { part, job };
   });
 }
 
@@ -127,14 +128,8 @@ async function runMode(
     if (L.kind === 'gap') {
       // host: integer sum per channel and one requantization (the reference computes the same from ITS inputs)
       xs = xs.map((x, n) => {
-        const y: number[] = [];
-        for (let ch = 0; ch < L.c; ch++) {
-          let s = 0;
-          for (let p = 0; p < L.h * L.w; p++) s += x[p * L.c + ch] as number;
-          const v = requantFast(s, L.bias, L.mul, L.shift, q.opts.xBits, false);
-          y.push(v);
-          cmp.check(v, { inferCnn: (refs[n] as CnnInferResult).y[layerIdx]![ch] as number }, `${L.name} image ${n} channel ${ch} y`);
-        }
+        const y = Array.from(poolLayer(L, x, q.opts.xBits));
+        y.forEach((v, ch) => cmp.check(v, { inferCnn: (refs[n] as CnnInferResult).y[layerIdx]![ch] as number }, `${L.name} image ${n} channel ${ch} y`));
         return y;
       });
       continue;
@@ -147,9 +142,8 @@ async function runMode(
     const next: number[][] = xs.map(() => new Array<number>(pix * L.geom.outC).fill(0));
     let cycles = 0;
     let sched = 0;
-    for (const [pi, job] of jobs.entries()) {
+    for (const [pi, { part, job }] of jobs.entries()) {
       checkJob(cfg, job, `${mode} ${job.name}`);
-      const part = convParts(L.geom, cfg.cols)[pi]!;
       progress(`${mode} ${L.name} part ${pi + 1}/${jobs.length}: ${job.X.length} rows × K ${part.K} × ${part.outC} channels ...`);
       const run = await runLayerJob(cfg, job);
       simSeconds += run.simSeconds;

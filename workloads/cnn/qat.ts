@@ -73,7 +73,7 @@ export function fakeQuantWeights(
   wOhwi: Float32Array,
   folded: Folded,
   ql: QatLayer,
-  t: LayerTerms | { mode: 'tr'; g: number; k: number; d: number },
+  t: LayerTerms,
   bundle: number,
 ): { w: Float32Array; dk?: Float32Array } {
   const F = folded.layers[ql.l];

@@ -219,6 +219,18 @@ export function quantizeImage(q: Qcnn, pixels: Float32Array): Int32Array {
   return x;
 }
 
+/** Global average pooling on the host: per channel an integer sum, then one requantization (float with floatRequant). */
+export function poolLayer(L: QGap, x: ArrayLike<number>, xBits: number, floatRequant = false): Int32Array {
+  const xm = maxMagnitude(xBits);
+  const y = new Int32Array(L.c);
+  for (let ch = 0; ch < L.c; ch++) {
+    let s = 0;
+    for (let p = 0; p < L.h * L.w; p++) s += x[p * L.c + ch] as number;
+    y[ch] = floatRequant ? clampInt(Math.floor(s * L.realMul + 0.5), xm) : requantFast(s, L.bias, L.mul, L.shift, xBits, false);
+  }
+  return y;
+}
+
 /** A conv layer's parts with their effective (term-revealed) weights, transposed K × outC. */
 export interface PreparedPart {
   part: ConvPart;
@@ -237,28 +249,30 @@ export interface PreparedConv {
  * bundled `bundle` groups per part (the array's column count on hardware).
  */
 export function prepareCnn(q: Qcnn, terms: readonly LayerTerms[], bundle: number): PreparedConv[] {
-  const convs = q.layers.filter((L): L is QConv => L.kind === 'conv');
+  const convs = convLayers(q);
   if (terms.length !== convs.length) throw new RangeError(`${terms.length} term settings for ${convs.length} conv layers`);
-  return convs.map((L, l) => {
-    const t = terms[l] as LayerTerms;
-    let weightTerms = 0;
-    const parts = convParts(L.geom, bundle).map((part) => {
-      const W = weightMatrix(L.Wq, L.geom, part);
-      const WT = new Int32Array(part.K * part.outC);
-      const colTerms = new Float64Array(part.K);
-      W.forEach((row, o) => {
-        const vals = t.mode === 'tr' ? revealVector(row, L.wBits, { g: t.g, k: t.k }) : { values: row, terms: row.map((v) => encode(v, 'hese')) };
-        vals.values.forEach((v, r) => {
-          WT[r * part.outC + o] = v;
-          const n = (vals.terms[r] as unknown[]).length;
-          colTerms[r] = (colTerms[r] as number) + n;
-          weightTerms += n;
-        });
+  return convs.map((L, l) => prepareConv(L, terms[l] as LayerTerms, bundle));
+}
+
+/** One conv layer for one term setting: its parts' effective weights (K × outC) and per-index term counts. */
+export function prepareConv(L: QConv, t: LayerTerms, bundle: number): PreparedConv {
+  let weightTerms = 0;
+  const parts = convParts(L.geom, bundle).map((part) => {
+    const W = weightMatrix(L.Wq, L.geom, part);
+    const WT = new Int32Array(part.K * part.outC);
+    const colTerms = new Float64Array(part.K);
+    W.forEach((row, o) => {
+      const vals = t.mode === 'tr' ? revealVector(row, L.wBits, { g: t.g, k: t.k }) : { values: row, terms: row.map((v) => encode(v, 'hese')) };
+      vals.values.forEach((v, r) => {
+        WT[r * part.outC + o] = v;
+        const n = (vals.terms[r] as unknown[]).length;
+        colTerms[r] = (colTerms[r] as number) + n;
+        weightTerms += n;
       });
-      return { part, WT, colTerms };
     });
-    return { parts, d: t.mode === 'tr' ? t.d : Infinity, weightTerms };
+    return { part, WT, colTerms };
   });
+  return { parts, d: t.mode === 'tr' ? t.d : Infinity, weightTerms };
 }
 
 export interface CnnInferResult {
@@ -281,7 +295,6 @@ export interface CnnInferOptions {
 export function inferCnn(q: Qcnn, prepared: readonly PreparedConv[], x0: Int32Array, options: CnnInferOptions = {}): CnnInferResult {
   const opts = { floatRequant: options.floatRequant ?? q.opts.scales.kind === 'float' };
   const xBits = q.opts.xBits;
-  const xm = maxMagnitude(xBits);
   let x = x0;
   const accs: Int32Array[] = [];
   const ys: Int32Array[] = [];
@@ -290,12 +303,7 @@ export function inferCnn(q: Qcnn, prepared: readonly PreparedConv[], x0: Int32Ar
   let ci = 0;
   for (const L of q.layers) {
     if (L.kind === 'gap') {
-      const y = new Int32Array(L.c);
-      for (let ch = 0; ch < L.c; ch++) {
-        let s = 0;
-        for (let p = 0; p < L.h * L.w; p++) s += x[p * L.c + ch] as number;
-        y[ch] = opts.floatRequant ? clampInt(Math.floor(s * L.realMul + 0.5), xm) : requantFast(s, L.bias, L.mul, L.shift, xBits, false);
-      }
+      const y = poolLayer(L, x, xBits, opts.floatRequant);
       ys.push(y);
       x = y;
       continue;

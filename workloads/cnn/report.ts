@@ -1,7 +1,7 @@
 /**
  * results.json / results.md / plots of `npm run cnn` (cli.ts).
  */
-import { mdTable } from '../mnist/report.ts';
+import { kfmt, mdTable, pct } from '../mnist/report.ts';
 import { renderPlot, type PlotSeries } from '../mnist/svg.ts';
 import type { CnnCost } from './cost.ts';
 import type { ScaleMode } from './qcnn.ts';
@@ -71,12 +71,10 @@ export interface Results {
   times: Record<string, number>;
 }
 
-const pct = (a: number): string => `${(100 * a).toFixed(2)} %`;
 const pp = (a: number): string => `${a >= 0 ? '+' : ''}${(100 * a).toFixed(2)} pp`;
-const k = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(0));
 
 function pointRows(ps: readonly CnnPoint[]): string[][] {
-  return ps.map((p) => [p.label, pct(p.accuracy), k(p.cost.budgetTermPairs), k(p.termPairs), k(p.cost.ace), k(p.cost.aceV2), k(p.cost.aceV2Elementwise)]);
+  return ps.map((p) => [p.label, pct(p.accuracy), kfmt(p.cost.budgetTermPairs), kfmt(p.termPairs), kfmt(p.cost.ace), kfmt(p.cost.aceV2), kfmt(p.cost.aceV2Elementwise)]);
 }
 const POINT_HEAD = ['point', 'test accuracy', 'budget term pairs / image', 'measured term pairs / image', 'ACE', 'ACEv2', 'of which elementwise'];
 
@@ -93,7 +91,7 @@ export function renderCnnMarkdown(r: Results): string {
   out.push(
     mdTable(
       ['scales', 'conventional', 'Δ vs float net', `TR ${r.headline}`, 'ACEv2 (integer)', 'ACEv2 elementwise', 'ACEv2 with float BN + scales'],
-      r.dq.map((d) => [d.scales, pct(d.conventionalAccuracy), pp(d.conventionalAccuracy - r.float.accuracy), pct(d.trAccuracy), k(d.aceV2), k(d.aceV2Elementwise), k(d.aceV2FloatElementwise)]),
+      r.dq.map((d) => [d.scales, pct(d.conventionalAccuracy), pp(d.conventionalAccuracy - r.float.accuracy), pct(d.trAccuracy), kfmt(d.aceV2), kfmt(d.aceV2Elementwise), kfmt(d.aceV2FloatElementwise)]),
     ),
     '',
   );
@@ -113,7 +111,7 @@ export function renderCnnMarkdown(r: Results): string {
   out.push(mdTable(POINT_HEAD, pointRows([...r.dhq.points, ...r.dhq.bits])), '');
   if (r.qat.length) {
     out.push('## Quantization-aware training with TR in the loop', '', 'Fine-tuned from the float net with the TR forward pass (straight-through gradients), then the same post-training pipeline; the post-training column is the same budget without fine-tuning.', '');
-    out.push(mdTable(['net', 'setting', 'budget term pairs / image', 'post-training TR', 'QAT TR', 'gain'], r.qat.map((q) => [q.net.toUpperCase(), q.label, k(q.budget), pct(q.ptqAccuracy), pct(q.qatAccuracy), pp(q.qatAccuracy - q.ptqAccuracy)])), '');
+    out.push(mdTable(['net', 'setting', 'budget term pairs / image', 'post-training TR', 'QAT TR', 'gain'], r.qat.map((q) => [q.net.toUpperCase(), q.label, kfmt(q.budget), pct(q.ptqAccuracy), pct(q.qatAccuracy), pp(q.qatAccuracy - q.ptqAccuracy)])), '');
   }
   if (r.frac.length) {
     out.push('## FracBits: learned per-layer budgets', '', 'At equal fixed-schedule term pairs (target = the uniform budget). Every allocation is fine-tuned for the same number of epochs (QAT column); the greedy search runs post-training on the validation digits.', '');
@@ -121,9 +119,9 @@ export function renderCnnMarkdown(r: Results): string {
       mdTable(
         ['target', 'allocation', 'k per layer', 'budget', 'post-training', 'after QAT'],
         r.frac.flatMap((f) => [
-          [`k${f.targetK} d${f.d} (${k(f.target)})`, 'uniform', String(f.targetK), k(f.uniform.budget), pct(f.uniform.ptq), pct(f.uniform.qat)],
-          ['', 'greedy search', f.greedyKs.join('/'), k(f.greedy.budget), pct(f.greedy.ptq), pct(f.greedy.qat)],
-          ['', `FracBits (learned ${f.learned.map((v) => v.toFixed(2)).join('/')})`, f.fracKs.join('/'), k(f.fracbits.budget), '—', pct(f.fracbits.qat)],
+          [`k${f.targetK} d${f.d} (${kfmt(f.target)})`, 'uniform', String(f.targetK), kfmt(f.uniform.budget), pct(f.uniform.ptq), pct(f.uniform.qat)],
+          ['', 'greedy search', f.greedyKs.join('/'), kfmt(f.greedy.budget), pct(f.greedy.ptq), pct(f.greedy.qat)],
+          ['', `FracBits (learned ${f.learned.map((v) => v.toFixed(2)).join('/')})`, f.fracKs.join('/'), kfmt(f.fracbits.budget), '—', pct(f.fracbits.qat)],
         ]),
       ),
       '',

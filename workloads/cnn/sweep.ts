@@ -5,7 +5,7 @@
  */
 import type { LayerTerms } from '../mnist/qmlp.ts';
 import { type CnnCost, cnnCost } from './cost.ts';
-import { type PreparedConv, type Qcnn, convLayers, evaluateQcnn, prepareCnn } from './qcnn.ts';
+import { type PreparedConv, type Qcnn, convLayers, evaluateQcnn, prepareConv } from './qcnn.ts';
 
 export type Series = 'qt' | 'tr' | 'dhq' | 'qat-tr' | 'fracbits-tr' | 'greedy-tr' | 'uniform-tr';
 
@@ -35,28 +35,17 @@ export class PreparedCnnCache {
   layers(terms: readonly LayerTerms[]): PreparedConv[] {
     const convs = convLayers(this.q);
     if (terms.length !== convs.length) throw new RangeError(`${terms.length} settings for ${convs.length} conv layers`);
-    return convs.map((_, l) => {
+    return convs.map((L, l) => {
       const t = terms[l] as LayerTerms;
       const key = `${l}/${t.mode === 'tr' ? `${t.g}/${t.k}` : 'conv'}`;
       let p = this.memo.get(key);
       if (!p) {
-        p = prepareOne(this.q, l, t.mode === 'tr' ? { ...t, d: 1 } : t, this.bundle);
+        p = prepareConv(L, t.mode === 'tr' ? { ...t, d: 1 } : t, this.bundle);
         this.memo.set(key, p);
       }
       return t.mode === 'tr' ? { ...p, d: t.d } : p;
     });
   }
-}
-
-function prepareOne(q: Qcnn, l: number, t: LayerTerms, bundle: number): PreparedConv {
-  const single: Qcnn = { ...q, layers: [convLayers(q)[l]!] };
-  return prepareCnn(single, [t], bundle)[0]!;
-}
-
-export function termsLabel(terms: readonly LayerTerms[]): string {
-  const one = (t: LayerTerms): string => (t.mode === 'tr' ? `g${t.g}/k${t.k}/d${t.d}` : 'exact');
-  const all = terms.map(one);
-  return all.every((s) => s === all[0]) ? (all[0] as string) : all.join(' · ');
 }
 
 export function evaluateCnnPoint(cache: PreparedCnnCache, samples: Samples, series: Series, label: string, terms: readonly LayerTerms[]): CnnPoint {

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '../../sim/model/rng.ts';
 import { softmaxXent } from './layers.ts';
 import { dataHash } from '../mnist/mlp.ts';
+import { cachedTraining } from '../train-cache.ts';
 import { type CnnParams, CnnEngine, type ForwardTransform, type NetSpec, type ParamSlot, cloneParams, initParams, layerShapes, mnistCnnSpecV2, numClasses } from './net.ts';
 
 /** Anything with pixels and a label (MNIST Sample, or synthetic data in tests). */
@@ -306,11 +307,8 @@ export function trainCnnCached(
 ): { params: CnnParams; key: string; path: string; cached: boolean; trainSeconds: number } {
   const key = cnnTrainingKey(train, opts);
   const path = join(cacheDir, `cnn-${key}.bin`);
-  if (existsSync(path)) return { params: loadParams(path).params, key, path, cached: true, trainSeconds: 0 };
-  const t0 = performance.now();
-  const params = trainCnn(train, opts);
-  const trainSeconds = (performance.now() - t0) / 1000;
-  const o = resolveOptions(opts);
-  saveParams(path, params, { key, options: o, transformId: opts.transformId ?? null, trainSeconds, trainSamples: train.length });
-  return { params, key, path, cached: false, trainSeconds };
+  const r = cachedTraining(path, (p) => loadParams(p).params, () => trainCnn(train, opts), (p, params, trainSeconds) =>
+    saveParams(p, params, { key, options: resolveOptions(opts), transformId: opts.transformId ?? null, trainSeconds, trainSamples: train.length }),
+  );
+  return { params: r.value, key, path, cached: r.cached, trainSeconds: r.trainSeconds };
 }

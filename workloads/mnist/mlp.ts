@@ -32,6 +32,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cachedTraining } from '../train-cache.ts';
 import { Rng } from '../../sim/model/rng.ts';
 import { NUM_CLASSES, PIXELS } from './data.ts';
 
@@ -828,13 +829,11 @@ export function trainMlpCached(
 ): { weights: MlpWeights; key: string; path: string; cached: boolean; trainSeconds: number } {
   const key = trainingKey(train, opts);
   const path = join(cacheDir, `mlp-${key}.bin`);
-  if (existsSync(path)) return { weights: loadWeights(path), key, path, cached: true, trainSeconds: 0 };
-  const t0 = performance.now();
-  const weights = trainMlp(train, opts);
-  const trainSeconds = (performance.now() - t0) / 1000;
   const { onProgress: _p, onEpoch: _e, ...rest } = opts;
-  saveWeights(path, weights, { key, options: resolveOptions(rest), trainSeconds, trainSamples: train.length });
-  return { weights, key, path, cached: false, trainSeconds };
+  const r = cachedTraining(path, loadWeights, () => trainMlp(train, opts), (p, w, trainSeconds) =>
+    saveWeights(p, w, { key, options: resolveOptions(rest), trainSeconds, trainSamples: train.length }),
+  );
+  return { weights: r.value, key, path, cached: r.cached, trainSeconds: r.trainSeconds };
 }
 
 /** Input size this module is built for (MNIST). */

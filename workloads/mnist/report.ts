@@ -89,7 +89,7 @@ export interface Results {
   runtimeSeconds: Record<string, number>;
 }
 
-const pct = (a: number): string => `${(100 * a).toFixed(2)} %`;
+export const pct = (a: number): string => `${(100 * a).toFixed(2)} %`;
 export const kfmt = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(0));
 const x = (r: number | undefined): string => (r === undefined ? '—' : `${r.toFixed(2)}×`);
 
