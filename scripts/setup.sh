@@ -12,3 +12,15 @@ if ! command -v verilator >/dev/null 2>&1; then
   fi
 fi
 echo "setup: $(verilator --version); node $(node --version); g++ $(g++ -dumpversion)"
+
+# npm run flash: iceprog (Debian package fpga-icestorm) when it is missing; only a warning when not root,
+# since the tests do not need it
+if ! command -v iceprog >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "setup: installing fpga-icestorm (iceprog) from Debian packages..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q fpga-icestorm >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q fpga-icestorm >/dev/null; } || echo "setup: could not install fpga-icestorm (npm run flash needs iceprog)" >&2
+  else
+    echo "setup: iceprog is missing (npm run flash needs it); install it as root: apt-get install -y fpga-icestorm" >&2
+  fi
+fi

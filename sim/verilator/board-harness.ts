@@ -9,11 +9,25 @@
  *   {"cycles":N,"sent":N,"received":N,"framing":N,"led":N,"timeout":0|1}
  * (--bad-stop I sends input byte I with a low stop bit, to provoke a framing error; --lead N idle cycles
  * before the first byte, default 20 bit times; --gap N idle cycles after every byte.)
+ *
+ * Pty mode (--pty instead of --in/--out): the harness opens a pseudo-terminal (posix_openpt, grantpt,
+ * unlockpt; the slave in raw mode with cfmakeraw, so no byte is translated), prints its slave path as one JSON
+ * line {"pty":"/dev/pts/N"} on stdout and then bridges: bytes written to the slave (by a host program that
+ * opens it like a serial port) go onto uart_rx bit by bit, bytes decoded from uart_tx are written back. It
+ * runs until SIGTERM / SIGINT / SIGHUP (or --max-cycles), then prints the summary line. It keeps a slave
+ * descriptor open, so one harness serves several host sessions one after the other. After --sleep-after
+ * cycles (default 2,000,000) without a byte in either direction it waits for the host in 20 ms polls every
+ * 20,000 cycles instead of spinning (a RUN longer than that slows down). Fault injection (indexes count host
+ * bytes / answer bytes from 0): --drop-tx I drops answer byte I, --corrupt-tx I XORs it with --corrupt-mask
+ * (default 0x10), --corrupt-rx I XORs host byte I with --corrupt-rx-mask before it goes on the line (e.g. an
+ * illegal descriptor field), --bad-stop I as above; --flood N (pty only) first sends N STATUS commands back to
+ * back and discards their answers (this overflows the RX FIFO, so the sticky overflow flag is up), then prints
+ * the JSON line {"pty":...,"flooded":N}; --mute never sends an answer byte back (a board that does not answer).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { TrConfig } from '../../gen/config.ts';
 import { type BoardBuild, type BoardOptions, type BoardTarget, buildBoard } from '../../gen/board.ts';
 import { type SimBinary, buildSimulator } from './verilator.ts';
@@ -25,22 +39,36 @@ export function generateBoardHarness(top: string): string {
 #if VM_TRACE
 #include "verilated_vcd_c.h"
 #endif
+#include <cerrno>
+#include <climits>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <string>
 #include <vector>
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t g_stop = 0;
+static void on_signal(int) { g_stop = 1; }
 
 int main(int argc, char** argv) {
     Verilated::commandArgs(argc, argv);
     const char* in_path = nullptr; const char* out_path = nullptr; const char* vcd_path = nullptr;
     long cpb = -1, tx_cpb = -1, idle = -1, expect = -1, lead = -1, gap = 0, bad_stop = -1;
-    long max_cycles = 200000000;
+    long max_cycles = -1;
+    bool pty = false, mute = false;
+    long drop_tx = -1, corrupt_tx = -1, corrupt_mask = 0x10, rx_corrupt = -1, rx_mask = 0x10, flood = 0, sleep_after = 2000000;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         auto next = [&]() -> const char* { if (i + 1 >= argc) { fprintf(stderr, "board harness: %s needs a value\\n", a.c_str()); exit(2); } return argv[++i]; };
         if (a == "--in") in_path = next();
         else if (a == "--out") out_path = next();
+        else if (a == "--pty") pty = true;
         else if (a == "--cpb") cpb = atol(next());
         else if (a == "--host-cpb") tx_cpb = atol(next());
         else if (a == "--idle") idle = atol(next());
@@ -49,24 +77,63 @@ int main(int argc, char** argv) {
         else if (a == "--gap") gap = atol(next());
         else if (a == "--bad-stop") bad_stop = atol(next());
         else if (a == "--max-cycles") max_cycles = atol(next());
+        else if (a == "--drop-tx") drop_tx = atol(next());
+        else if (a == "--corrupt-tx") corrupt_tx = atol(next());
+        else if (a == "--corrupt-mask") corrupt_mask = strtol(next(), nullptr, 0);
+        else if (a == "--corrupt-rx") rx_corrupt = atol(next());
+        else if (a == "--corrupt-rx-mask") rx_mask = strtol(next(), nullptr, 0);
+        else if (a == "--flood") flood = atol(next());
+        else if (a == "--mute") mute = true;
+        else if (a == "--sleep-after") sleep_after = atol(next());
         else if (a == "--vcd") vcd_path = next();
         else if (a.rfind("+verilator", 0) == 0) continue;
         else { fprintf(stderr, "board harness: unknown argument %s\\n", a.c_str()); return 2; }
     }
-    if (!in_path || !out_path || cpb < 4) { fprintf(stderr, "usage: harness --in BYTES --out BYTES --cpb N [--host-cpb N] [--idle N] [--expect-bytes N] [--lead N] [--gap N] [--bad-stop I] [--max-cycles N]\\n"); return 2; }
+    if ((!pty && (!in_path || !out_path)) || cpb < 4) {
+        fprintf(stderr, "usage: harness (--in BYTES --out BYTES | --pty) --cpb N [--host-cpb N] [--idle N] [--expect-bytes N] [--lead N] [--gap N] [--bad-stop I] [--max-cycles N] [--drop-tx I] [--corrupt-tx I] [--corrupt-mask M] [--corrupt-rx I] [--corrupt-rx-mask M] [--flood N] [--mute] [--sleep-after N]\\n");
+        return 2;
+    }
+    if (!pty && flood > 0) { fprintf(stderr, "board harness: --flood needs --pty\\n"); return 2; }
+    if (max_cycles < 0) max_cycles = pty ? LONG_MAX : 200000000;
     if (tx_cpb < 0) tx_cpb = cpb;
     if (idle < 0) idle = 40 * cpb;
     if (lead < 0) lead = 20 * cpb;
-    std::vector<uint8_t> in;
-    {
+    // host bytes waiting to go onto uart_rx: the whole file, or what the pty master delivered so far;
+    // --flood N puts N STATUS commands first (their answers are discarded: they overflow the RX FIFO)
+    std::deque<uint8_t> in(flood > 0 ? (size_t)flood : 0, (uint8_t)0x05);
+    size_t in_total = 0;
+    FILE* out = nullptr;
+    int master = -1, slave = -1;
+    std::deque<uint8_t> outq;          // pty mode: answer bytes not yet accepted by the master
+    if (!pty) {
         FILE* f = fopen(in_path, "rb");
         if (!f) { fprintf(stderr, "board harness: cannot read %s\\n", in_path); return 2; }
         int c;
         while ((c = fgetc(f)) != EOF) in.push_back((uint8_t)c);
         fclose(f);
+        in_total = in.size();
+        out = fopen(out_path, "wb");
+        if (!out) { fprintf(stderr, "board harness: cannot write %s\\n", out_path); return 2; }
+    } else {
+        master = posix_openpt(O_RDWR | O_NOCTTY);
+        if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) { perror("board harness: pty"); return 2; }
+        const char* name = ptsname(master);
+        if (!name) { perror("board harness: ptsname"); return 2; }
+        // keep one slave descriptor open: raw mode (no byte is translated) and the pty survives clients coming and going
+        slave = open(name, O_RDWR | O_NOCTTY);
+        if (slave < 0) { perror("board harness: open pty slave"); return 2; }
+        struct termios tio;
+        if (tcgetattr(slave, &tio) != 0) { perror("board harness: tcgetattr"); return 2; }
+        cfmakeraw(&tio);
+        if (tcsetattr(slave, TCSANOW, &tio) != 0) { perror("board harness: tcsetattr"); return 2; }
+        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+        signal(SIGTERM, on_signal);
+        signal(SIGINT, on_signal);
+        signal(SIGHUP, on_signal);
+        signal(SIGPIPE, SIG_IGN);
+        if (flood == 0) { printf("{\\"pty\\":\\"%s\\"}\\n", name); fflush(stdout); }
     }
-    FILE* out = fopen(out_path, "wb");
-    if (!out) { fprintf(stderr, "board harness: cannot write %s\\n", out_path); return 2; }
+    bool flooding = flood > 0;         // answers are discarded until the flood is sent and the TX line is idle
 
     V${top}* top = new V${top};
 #if VM_TRACE
@@ -77,30 +144,52 @@ int main(int argc, char** argv) {
 #endif
     uint64_t t = 0;
     // host -> board sender: lead idle cycles, then 10 bits per byte (start, 8 data LSB first, stop) plus gap
-    size_t sent = 0;
+    size_t sent = 0;                    // bytes put on the line (flood included)
+    long host_index = -1;               // index of the current host byte (flood excluded)
     long send_bit = -1, send_cnt = 0;   // bit index within the frame (-1: between frames), cycles left in it
     long wait = lead;
+    uint8_t cur = 0;
+    bool cur_bad_stop = false;
     int line = 1;
     // board -> host receiver
     int rx_state = 0;                   // 0 idle, 1 in a frame
     long rx_cnt = 0, rx_bit = 0;
     int rx_byte = 0, prev_tx = 1;
-    long received = 0, framing = 0, since_activity = 0;
-    long cyc = 0;
+    long received = 0, framing = 0, since_activity = 0, tx_index = 0, dropped = 0, corrupted = 0;
+    long cyc = 0, next_read = 0, next_sleep = 0;
     bool timeout = false;
     top->clk = 0;
     top->uart_rx = 1;
     top->eval();
     for (cyc = 0; ; cyc++) {
         if (cyc >= max_cycles) { timeout = true; break; }
+        if (g_stop) break;
+        // ---- pty: take new host bytes from the master (not every cycle: a read is a system call)
+        if (pty && !flooding && in.empty() && send_bit < 0 && cyc >= next_read) {
+            uint8_t buf[4096];
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n > 0) { in.insert(in.end(), buf, buf + n); in_total += (size_t)n; since_activity = 0; }
+            next_read = cyc + 16;
+            // nothing to do for a long time (no byte either way): wait for the host instead of spinning
+            if (n <= 0 && rx_state == 0 && outq.empty() && since_activity >= sleep_after && cyc >= next_sleep) {
+                struct pollfd p = { master, POLLIN, 0 };
+                poll(&p, 1, 20);
+                next_sleep = cyc + 20000;
+            }
+        }
         // ---- drive uart_rx for this cycle
         if (send_bit < 0) {
             if (wait > 0) wait--;
-            else if (sent < in.size()) { send_bit = 0; send_cnt = tx_cpb; }
+            else if (!in.empty()) {
+                send_bit = 0; send_cnt = tx_cpb;
+                cur = in.front(); in.pop_front();
+                host_index = flooding ? -1 : (long)(sent - (size_t)flood);
+                if (host_index >= 0 && host_index == rx_corrupt) cur ^= (uint8_t)rx_mask;
+                cur_bad_stop = host_index >= 0 && host_index == bad_stop;
+            }
         }
         if (send_bit >= 0) {
-            uint8_t b = in[sent];
-            line = send_bit == 0 ? 0 : send_bit <= 8 ? ((b >> (send_bit - 1)) & 1) : ((long)sent == bad_stop ? 0 : 1);
+            line = send_bit == 0 ? 0 : send_bit <= 8 ? ((cur >> (send_bit - 1)) & 1) : (cur_bad_stop ? 0 : 1);
             if (--send_cnt == 0) {
                 send_bit++;
                 send_cnt = tx_cpb;
@@ -124,9 +213,17 @@ int main(int argc, char** argv) {
             else if (rx_bit <= 8) rx_byte |= tx << (rx_bit - 1);
             else {
                 if (tx != 1) framing++;
-                fputc(rx_byte, out);
-                received++;
                 rx_state = 0;
+                if (!flooding && !mute) {
+                    long idx = tx_index++;
+                    received++;
+                    if (idx == drop_tx) dropped++;
+                    else {
+                        if (idx == corrupt_tx) { rx_byte ^= (int)corrupt_mask; corrupted++; }
+                        if (out) fputc(rx_byte, out);
+                        else outq.push_back((uint8_t)rx_byte);
+                    }
+                }
             }
             rx_bit++;
         }
@@ -138,21 +235,38 @@ int main(int argc, char** argv) {
         if (tfp) tfp->dump(t);
 #endif
         t++;
-        bool all_sent = sent >= in.size() && send_bit < 0;
+        if (flooding && in.empty() && send_bit < 0 && rx_state == 0 && since_activity >= 40 * cpb) {
+            flooding = false;
+            if (pty) { printf("{\\"pty\\":\\"%s\\",\\"flooded\\":%ld}\\n", ptsname(master), flood); fflush(stdout); }
+        }
+        if (pty) {
+            while (!outq.empty()) {
+                uint8_t buf[256];
+                size_t n = 0;
+                for (auto it = outq.begin(); it != outq.end() && n < sizeof buf; ++it) buf[n++] = *it;
+                ssize_t w = write(master, buf, n);
+                if (w <= 0) break;           // the master's buffer is full (EAGAIN): try again next cycle
+                outq.erase(outq.begin(), outq.begin() + w);
+            }
+            continue;
+        }
+        bool all_sent = in.empty() && send_bit < 0;
         if (all_sent && rx_state == 0) {
             if (expect >= 0) { if (received >= expect && since_activity >= 4 * cpb) break; }
             else if (since_activity >= idle) break;
         }
     }
-    fclose(out);
-    printf("{\\"cycles\\":%ld,\\"sent\\":%zu,\\"received\\":%ld,\\"framing\\":%ld,\\"led\\":%lu,\\"timeout\\":%d}\\n",
-           cyc, sent, received, framing, (unsigned long)top->led, timeout ? 1 : 0);
+    if (out) fclose(out);
+    if (master >= 0) { close(slave); close(master); }
+    printf("{\\"cycles\\":%ld,\\"sent\\":%zu,\\"received\\":%ld,\\"framing\\":%ld,\\"led\\":%lu,\\"timeout\\":%d,\\"dropped\\":%ld,\\"corrupted\\":%ld}\\n",
+           cyc, sent - (size_t)flood, received, framing, (unsigned long)top->led, timeout ? 1 : 0, dropped, corrupted);
+    fflush(stdout);
 #if VM_TRACE
     if (tfp) tfp->close();
 #endif
     top->final();
     delete top;
-    if (timeout) { fprintf(stderr, "board harness: cycle limit %ld reached (%zu of %zu bytes sent, %ld received)\\n", max_cycles, sent, in.size(), received); return 4; }
+    if (timeout) { fprintf(stderr, "board harness: cycle limit %ld reached (%zu of %zu bytes sent, %ld received)\\n", max_cycles, sent, in_total, received); return 4; }
     return 0;
 }
 `;
@@ -165,6 +279,9 @@ export interface BoardSimSummary {
   framing: number;
   led: number;
   timeout: number;
+  /** answer bytes dropped / corrupted by --drop-tx / --corrupt-tx */
+  dropped?: number;
+  corrupted?: number;
 }
 
 /** Build (cached) the Verilator simulator of a board build. */
@@ -185,8 +302,32 @@ export interface BoardRunOptions {
   gap?: number;
   /** send input byte i with a low stop bit (framing error) */
   badStop?: number;
+  /** drop answer byte i / XOR it with corruptMask (default 0x10) */
+  dropTx?: number;
+  corruptTx?: number;
+  corruptMask?: number;
+  /** XOR host byte i with corruptRxMask (default 0x10) before it goes on the line */
+  corruptRx?: number;
+  corruptRxMask?: number;
   maxCycles?: number;
   workDir?: string;
+}
+
+function faultArgs(opts: Omit<BoardRunOptions, 'cpb'>): string[] {
+  const args: string[] = [];
+  const add = (flag: string, v: number | undefined): void => {
+    if (v !== undefined) args.push(flag, String(v));
+  };
+  add('--host-cpb', opts.hostCpb);
+  add('--gap', opts.gap);
+  add('--bad-stop', opts.badStop);
+  add('--drop-tx', opts.dropTx);
+  add('--corrupt-tx', opts.corruptTx);
+  add('--corrupt-mask', opts.corruptMask);
+  add('--corrupt-rx', opts.corruptRx);
+  add('--corrupt-rx-mask', opts.corruptRxMask);
+  add('--max-cycles', opts.maxCycles);
+  return args;
 }
 
 /** Send `bytes` to a simulated board and collect what it answers. */
@@ -197,13 +338,9 @@ export async function runBoard(sim: SimBinary, bytes: Uint8Array, opts: BoardRun
     const inPath = join(dir, 'host.bin');
     const outPath = join(dir, 'board.bin');
     writeFileSync(inPath, bytes);
-    const args = ['--in', inPath, '--out', outPath, '--cpb', String(opts.cpb)];
-    if (opts.hostCpb !== undefined) args.push('--host-cpb', String(opts.hostCpb));
+    const args = ['--in', inPath, '--out', outPath, '--cpb', String(opts.cpb), ...faultArgs(opts)];
     if (opts.expectBytes !== undefined) args.push('--expect-bytes', String(opts.expectBytes));
     if (opts.idleCycles !== undefined) args.push('--idle', String(opts.idleCycles));
-    if (opts.gap !== undefined) args.push('--gap', String(opts.gap));
-    if (opts.badStop !== undefined) args.push('--bad-stop', String(opts.badStop));
-    if (opts.maxCycles !== undefined) args.push('--max-cycles', String(opts.maxCycles));
     if (process.env['TRGEN_VCD']) args.push('--vcd', process.env['TRGEN_VCD']);
     const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((res) => {
       execFile(sim.binary, args, { maxBuffer: 64 << 20 }, (err, so, se) => {
@@ -231,4 +368,73 @@ export async function simulateBoard(cfg: TrConfig, target: BoardTarget, boardOpt
   const sim = await buildBoardSimulator(build);
   const r = await runBoard(sim, bytes, { ...run, cpb: build.protocol.clksPerBit });
   return { build, ...r };
+}
+
+export interface BoardPtyOptions extends Omit<BoardRunOptions, 'expectBytes' | 'idleCycles' | 'workDir'> {
+  /** send this many STATUS commands first and discard their answers (overflows the RX FIFO) */
+  flood?: number;
+  /** never send an answer back (a board that does not answer) */
+  mute?: boolean;
+  /** cycles without a byte either way before the harness waits for the host in short polls */
+  sleepAfter?: number;
+}
+
+export interface BoardPty {
+  /** the pseudo-terminal to open like a serial port */
+  path: string;
+  pid: number;
+  /** stop the simulation (SIGTERM) and return its summary */
+  stop(): Promise<BoardSimSummary | null>;
+}
+
+/**
+ * Start the simulated board behind a pseudo-terminal (harness --pty): resolves with the slave path once the
+ * harness has printed it. The caller must stop() it.
+ */
+export function startBoardPty(sim: SimBinary, opts: BoardPtyOptions): Promise<BoardPty> {
+  const args = ['--pty', '--cpb', String(opts.cpb), ...faultArgs(opts)];
+  if (opts.flood !== undefined) args.push('--flood', String(opts.flood));
+  if (opts.sleepAfter !== undefined) args.push('--sleep-after', String(opts.sleepAfter));
+  if (opts.mute) args.push('--mute');
+  const child = spawn(sim.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return new Promise<BoardPty>((resolve, reject) => {
+    let ready = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready) return;
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      ready = true;
+      let path: string;
+      try {
+        path = (JSON.parse(out.slice(0, nl)) as { pty: string }).pty;
+      } catch {
+        child.kill('SIGTERM');
+        reject(new Error(`board harness: unexpected first line ${JSON.stringify(out.slice(0, nl))}`));
+        return;
+      }
+      resolve({
+        path,
+        pid: child.pid as number,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+          const last = out.trim().split('\n').pop() ?? '';
+          try {
+            const s = JSON.parse(last) as BoardSimSummary & { pty?: string };
+            return s.pty === undefined ? s : null;
+          } catch {
+            return null;
+          }
+        },
+      });
+    });
+    void exited.then((code) => {
+      if (!ready) reject(new Error(`board harness exited (${code}) before opening a pty: ${err.trim()}`));
+    });
+  });
 }

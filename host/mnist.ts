@@ -1,0 +1,128 @@
+/**
+ * MNIST digits through the quantized MLP on a board, layer by layer (`npm run board -- --mnist N`).
+ *
+ * The net, its quantization and the test digits are those of `npm run mnist` and workloads/mnist/hw.ts (the
+ * cached 784-512-512-10 float MLP, w8/x8, the same calibration), in TR mode with the README's headline
+ * setting g16/k13/d2 on every layer. Each layer is one driver job (hw.ts layerJob), run on the board in as
+ * many runs as its memories need; the input of layer l+1 is the board's output y of layer l. Every output
+ * is compared with the golden model (modelJob of the same job) and with the integer network (inferQ), and
+ * the predictions with inferQ's. Without accumulator memory (the default board build) the last layer's
+ * logits are its y = clamp(acc + bias): predictions are then the argmax of y on the board and in the model.
+ */
+import { UserError } from '../gen/cli-util.ts';
+import { type TrConfig } from '../gen/config.ts';
+import { modelJob } from '../sim/driver/driver.ts';
+import { loadMnist } from '../workloads/mnist/data.ts';
+import { DEFAULT_TRAIN_OPTIONS } from '../workloads/mnist/defaults.ts';
+import { Comparison, argmax, hwConfigFor, layerJob, referenceInference } from '../workloads/mnist/hw.ts';
+import { collectLayerInputs, trainMlpCached } from '../workloads/mnist/mlp.ts';
+import { type LayerTerms, type QMlp, quantizeInput, quantizeMlp } from '../workloads/mnist/qmlp.ts';
+import { BASE_QUANT, TR_W_BITS, X_BITS, spreadSamples, trainValSplit } from '../workloads/mnist/setup.ts';
+import type { BoardSession } from './session.ts';
+
+/** The headline TR setting of the README's hardware-inference table. */
+export const MNIST_TERMS: LayerTerms = { mode: 'tr', g: 16, k: 13, d: 2 };
+
+export interface MnistBoardSetup {
+  q: QMlp;
+  x0s: Int32Array[];
+  labels: number[];
+  /** indexes of the digits in the test list */
+  indexes: number[];
+  terms: LayerTerms[];
+  termsLabel: string;
+}
+
+export interface MnistBoardResult {
+  images: number;
+  labels: number[];
+  indexes: number[];
+  predictions: number[];
+  modelPredictions: number[];
+  predictionsEqualModel: boolean;
+  accuracy: number;
+  outputsCompared: number;
+  mismatches: number;
+  mismatchExamples: string[];
+  /** per layer: shape, board outputs y (images × channels) */
+  layers: { layer: number; inDim: number; outDim: number; y: number[][]; mismatches: number }[];
+}
+
+/** Load the net and the digits; UserError when cfg cannot run the net (checked before the port is opened). */
+export function loadMnistSetup(cfg: TrConfig, images: number): MnistBoardSetup {
+  const { train, test } = loadMnist();
+  const { trainSet } = trainValSplit(train);
+  const trained = trainMlpCached(trainSet, { ...DEFAULT_TRAIN_OPTIONS });
+  const calib = collectLayerInputs(trained.weights, trainSet.filter((_, i) => i % 8 === 0));
+  const q = quantizeMlp(trained.weights.layers, calib, { ...BASE_QUANT, wBits: TR_W_BITS, xBits: X_BITS });
+  const want = hwConfigFor(q);
+  const { name: _a, ...w } = want;
+  const { name: _b, ...g } = cfg;
+  if (JSON.stringify(w) !== JSON.stringify(g)) {
+    throw new UserError(`--mnist needs the MLP's config (preset mnist: ${want.rows}×${want.cols}, w${want.wBits}/x${want.xBits}, G ${want.groupMax}, L ${want.lanes}, maxK ${want.maxK}, mul ${want.outMulBits} b); the given config '${cfg.name}' differs`);
+  }
+  const idx = spreadSamples(test.map((_, i) => i), images);
+  const samples = idx.map((i) => test[i] as (typeof test)[number]);
+  return {
+    q,
+    x0s: samples.map((s) => quantizeInput(q, s.pixels)),
+    labels: samples.map((s) => s.label),
+    indexes: idx,
+    terms: q.layers.map(() => ({ ...MNIST_TERMS })),
+    termsLabel: `TR g${MNIST_TERMS.g}/k${MNIST_TERMS.k}/d${MNIST_TERMS.d}`,
+  };
+}
+
+export async function runMnistOnBoard(s: BoardSession, m: MnistBoardSetup, onLayer?: (partial: Partial<MnistBoardResult>) => void): Promise<MnistBoardResult> {
+  const { q, x0s, labels, terms } = m;
+  const cfg = s.cfg;
+  const refs = referenceInference(q, x0s, terms);
+  const cmp = new Comparison();
+  const layers: MnistBoardResult['layers'] = [];
+  let X: number[][] = x0s.map((x) => Array.from(x));
+  let logits: number[][] = [];
+  let modelLogits: number[][] = [];
+  let hasAcc = false;
+  for (let l = 0; l < q.layers.length; l++) {
+    const L = q.layers[l] as QMlp['layers'][number];
+    const last = l === q.layers.length - 1;
+    const job = layerJob(cfg, q, l, X, terms[l] as LayerTerms);
+    const model = modelJob(cfg, job);
+    const [hw] = await s.runJobs([job], `layer ${l + 1}/${q.layers.length} (${L.inDim}→${L.outDim})`, [model]);
+    if (!hw) throw new Error('internal: no layer result');
+    const before = cmp.mismatches;
+    refs.forEach((ref, n) => {
+      for (let c = 0; c < L.outDim; c++) {
+        const where = `layer ${l + 1} image ${n} channel ${c}`;
+        const rY = last ? null : (ref.y[l] as Int32Array)[c];
+        cmp.check(hw.y[n]?.[c] as number, rY === null || rY === undefined ? { model: model.y[n]?.[c] as number } : { model: model.y[n]?.[c] as number, inferQ: rY }, `${where} y`);
+        if (hw.acc) cmp.check(hw.acc[n]?.[c] as number, { model: model.acc[n]?.[c] as number, inferQ: (ref.acc[l] as Int32Array)[c] as number }, `${where} acc`);
+      }
+    });
+    layers.push({ layer: l + 1, inDim: L.inDim, outDim: L.outDim, y: hw.y, mismatches: cmp.mismatches - before });
+    onLayer?.({ images: x0s.length, labels, indexes: m.indexes, layers });
+    if (last) {
+      // logits: acc + bias when the board stores accumulators, else y = clamp(acc + bias)
+      hasAcc = hw.acc !== null;
+      logits = hw.acc ? hw.acc.map((row) => row.map((a, c) => a + (L.bias[c] as number))) : hw.y;
+      modelLogits = hw.acc ? model.acc.map((row) => row.map((a, c) => a + (L.bias[c] as number))) : model.y;
+    } else X = hw.y; // chained through the board
+  }
+  const predictions = logits.map((z) => argmax(z));
+  // the model's predictions by the same rule; with accumulators they must also equal inferQ's
+  const modelPredictions = modelLogits.map((z) => argmax(z));
+  const sameAsInferQ = !hasAcc || modelPredictions.every((p, n) => p === refs[n]?.pred);
+  return {
+    images: x0s.length,
+    labels,
+    indexes: m.indexes,
+    predictions,
+    modelPredictions,
+    predictionsEqualModel: sameAsInferQ && predictions.every((p, n) => p === modelPredictions[n]),
+    accuracy: predictions.filter((p, n) => p === labels[n]).length / labels.length,
+    outputsCompared: cmp.compared,
+    mismatches: cmp.mismatches,
+    mismatchExamples: cmp.examples,
+    layers,
+  };
+}
