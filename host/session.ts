@@ -291,6 +291,7 @@ export class BoardSession {
   /** board memory words written in this session (invalidated by a resynchronization) */
   private known = new Map<string, Map<number, bigint>>();
   private lastProgress = 0;
+  private label = 'connect';
   readonly t0 = performance.now();
 
   constructor(
@@ -450,7 +451,7 @@ export class BoardSession {
       out.push(await this.answer(f.c, f.i, wait));
       inflightBytes -= f.len;
       this.stats.commands++;
-      this.progress(`command ${f.i + 1}/${cmds.length}`);
+      this.progress(`${this.label}: command ${f.i + 1}/${cmds.length}`);
     };
     for (let i = 0; i < cmds.length; i++) {
       const c = cmds[i] as Command;
@@ -567,6 +568,7 @@ export class BoardSession {
         return { ...e, y: pick(e.y), acc: pick(e.acc) };
       });
       const what = `${label} run ${p + 1}/${parts.length}`;
+      this.label = what;
       let outs: JobOutputs[] | null = null;
       for (let attempt = 0; !outs; attempt++) {
         try {
