@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need beyond npm packages: Verilator (Debian package) when it is missing.
+# Install what the tests need beyond npm packages (Debian packages, when missing): Verilator, redis-server.
 set -euo pipefail
 if ! command -v verilator >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
@@ -11,7 +11,18 @@ if ! command -v verilator >/dev/null 2>&1; then
     exit 1
   fi
 fi
-echo "setup: $(verilator --version); node $(node --version); g++ $(g++ -dumpversion)"
+# redis-server: the dse queue test (test/slow/dse.test.ts) starts one on a loopback port
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "setup: installing redis-server from Debian packages..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q redis-server >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null; }
+  else
+    echo "setup: redis-server is missing; install it as root: apt-get install -y redis-server" >&2
+    exit 1
+  fi
+fi
+echo "setup: $(verilator --version); node $(node --version); g++ $(g++ -dumpversion); $(redis-server --version | cut -d" " -f1-3)"
 
 # npm run flash: iceprog (Debian package fpga-icestorm) when it is missing; only a warning when not root,
 # since the tests do not need it

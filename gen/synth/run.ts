@@ -263,7 +263,7 @@ export interface ToolVersions {
   nextpnr: ToolVersion;
 }
 
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   const require = createRequire(import.meta.url);
   let dir = dirname(require.resolve(name));
   for (;;) {
