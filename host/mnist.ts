@@ -10,7 +10,8 @@
  * logits are its y = clamp(acc + bias): predictions are then the argmax of y on the board and in the model.
  */
 import { UserError } from '../gen/cli-util.ts';
-import { type TrConfig } from '../gen/config.ts';
+import { boardMemoryMap, memory } from '../gen/board.ts';
+import { type TrConfig, bitsFor, derive } from '../gen/config.ts';
 import { modelJob } from '../sim/driver/driver.ts';
 import { loadMnist } from '../workloads/mnist/data.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../workloads/mnist/defaults.ts';
@@ -58,8 +59,29 @@ export function loadMnistSetup(cfg: TrConfig, images: number): MnistBoardSetup {
   const want = hwConfigFor(q);
   const { name: _a, ...w } = want;
   const { name: _b, ...g } = cfg;
-  if (JSON.stringify(w) !== JSON.stringify(g)) {
-    throw new UserError(`--mnist needs the MLP's config (preset mnist: ${want.rows}×${want.cols}, w${want.wBits}/x${want.xBits}, G ${want.groupMax}, L ${want.lanes}, maxK ${want.maxK}, mul ${want.outMulBits} b); the given config '${cfg.name}' differs`);
+  let terms: LayerTerms;
+  if (JSON.stringify(w) === JSON.stringify(g)) terms = { ...MNIST_TERMS };
+  else {
+    // another config (e.g. preset ice, whose board top fits the iCEBreaker): it must hold the net's widths,
+    // fan-ins, requant multipliers, shifts and biases; the TR setting is g = min(16, G), d = 2 and the largest
+    // k whose weight stream of one channel tile fits the default weight memory
+    const d = derive(cfg);
+    const why: string[] = [];
+    if (cfg.wBits !== q.opts.wBits || cfg.xBits !== q.opts.xBits) why.push(`wBits/xBits ${cfg.wBits}/${cfg.xBits} (the net: ${q.opts.wBits}/${q.opts.xBits})`);
+    const maxIn = Math.max(...q.layers.map((L) => L.inDim));
+    if (cfg.maxK < maxIn) why.push(`maxK ${cfg.maxK} < fan-in ${maxIn}`);
+    const maxShift = Math.max(...q.layers.map((L) => L.shift));
+    if (maxShift > d.maxShift) why.push(`maxShift ${d.maxShift} < ${maxShift}`);
+    const maxMul = Math.max(1, ...q.layers.map((L) => L.mul));
+    if (maxMul > 1 && bitsFor(maxMul) > d.MULW) why.push(`multiplier width ${d.MULW} b < ${bitsFor(maxMul)} b`);
+    const maxBias = Math.max(0, ...q.layers.flatMap((L) => Array.from(L.bias, Math.abs)));
+    if (bitsFor(maxBias + 1) + 1 > d.BBW) why.push(`bias width ${d.BBW} b < ${bitsFor(maxBias + 1) + 1} b`);
+    if (why.length) throw new UserError(`--mnist: config '${cfg.name}' cannot run the MLP: ${why.join(', ')} (preset mnist or ice can)`);
+    const gg = Math.min(16, d.G);
+    const depthW = memory(boardMemoryMap(cfg), 'w').depth;
+    const k = Math.min(d.kMax, Math.floor(depthW / Math.ceil(maxIn / gg)));
+    if (k < 1) throw new UserError(`--mnist: config '${cfg.name}': one channel tile of a ${maxIn}-input layer does not fit the default weight memory (${depthW} words)`);
+    terms = { mode: 'tr', g: gg, k, d: Math.min(2, d.TX) };
   }
   const idx = spreadSamples(test.map((_, i) => i), images);
   const samples = idx.map((i) => test[i] as (typeof test)[number]);
@@ -68,8 +90,8 @@ export function loadMnistSetup(cfg: TrConfig, images: number): MnistBoardSetup {
     x0s: samples.map((s) => quantizeInput(q, s.pixels)),
     labels: samples.map((s) => s.label),
     indexes: idx,
-    terms: q.layers.map(() => ({ ...MNIST_TERMS })),
-    termsLabel: `TR g${MNIST_TERMS.g}/k${MNIST_TERMS.k}/d${MNIST_TERMS.d}`,
+    terms: q.layers.map(() => ({ ...terms })),
+    termsLabel: terms.mode === 'tr' ? `TR g${terms.g}/k${terms.k}/d${terms.d}` : 'conventional',
   };
 }
 

@@ -508,8 +508,8 @@ export class BoardSession {
     const allowance = plan.expected.cycles / 200;
     const ans = await this.exchange(cmds, allowance);
     this.remember(writes);
-    const run = ans[writes.length] as Extract<Response, { kind: 'run' }>;
-    const st = ans[writes.length + 1] as Extract<Response, { kind: 'status' }>;
+    const run = ans[writes.length] as Extract<Response, { kind: 'run' | 'status' }>;
+    const st = ans[writes.length + 1] as Extract<Response, { kind: 'run' | 'status' }>;
     // STATUS repeats the last run's flags, cycles and work (its own status byte is always 0)
     if (run.cycles !== st.cycles || run.work !== st.work || JSON.stringify(run.flags) !== JSON.stringify(st.flags)) {
       throw new GarbledError(`the RUN and STATUS answers of ${label} differ (RUN: status ${run.status}, cycles ${run.cycles}, flags ${flagNames(run.flags).join('+') || 'none'}; STATUS: status ${st.status}, cycles ${st.cycles}, flags ${flagNames(st.flags).join('+') || 'none'})`);
