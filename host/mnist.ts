@@ -51,6 +51,10 @@ export interface MnistBoardResult {
 
 /** Load the net and the digits; UserError when cfg cannot run the net (checked before the port is opened). */
 export function loadMnistSetup(cfg: TrConfig, images: number): MnistBoardSetup {
+  // the cheap check first (loading the net may mean training it, ~1 min, when it is not cached)
+  if (cfg.wBits !== TR_W_BITS || cfg.xBits !== X_BITS) {
+    throw new UserError(`--mnist: config '${cfg.name}' cannot run the MLP: wBits/xBits ${cfg.wBits}/${cfg.xBits} (the net: ${TR_W_BITS}/${X_BITS}; preset mnist or ice can)`);
+  }
   const { train, test } = loadMnist();
   const { trainSet } = trainValSplit(train);
   const trained = trainMlpCached(trainSet, { ...DEFAULT_TRAIN_OPTIONS });

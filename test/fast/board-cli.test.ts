@@ -25,6 +25,7 @@ describe('npm run board: bad input, exit 2, one error line, before opening anyth
     ['--vectors and --mnist', ['--port', NOPORT, '--preset', 'tiny', '--vectors', 'a.json', '--mnist', '2'], /^error: give at most one of --vectors and --mnist/],
     ['a bad --baud', ['--port', NOPORT, '--preset', 'tiny', '--baud', 'fast'], /^error: --baud: expected an integer/],
     ['a bad --mnist count', ['--port', NOPORT, '--preset', 'mnist', '--mnist', '0'], /^error: --mnist: expected an integer in 1\.\.2004/],
+    ['--mnist on a config that cannot hold the 8-bit MLP', ['--port', NOPORT, '--preset', 'tiny', '--mnist', '1'], /^error: --mnist: config 'trtiny' cannot run the MLP: wBits\/xBits 4\/4/],
     ['a port that does not exist', ['--port', NOPORT, '--preset', 'tiny'], /^error: --port .*no-such-tty: no such device/],
     ['--out in a directory', ['--port', NOPORT, '--preset', 'tiny', '--out', tmp], /^error: --out .*: is a directory/],
   ];
