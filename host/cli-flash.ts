@@ -54,7 +54,9 @@ function main(): Promise<void> {
         res();
         return;
       }
-      const last = err.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+      // iceprog ends with "ABORT." after the line that says what went wrong: quote that line
+      const lines = err.split('\n').map((l) => l.trim()).filter((l) => l && l !== 'ABORT.' && l !== 'init..');
+      const last = [...lines].reverse().find((l) => /can't|cannot|error|fail|not /i.test(l)) ?? lines.pop() ?? '';
       const hint = /find|no device|usb|ftdi/i.test(err) ? ' (is the board attached by USB? on Linux, is the FTDI device accessible to this user?)' : '';
       rej(new FlashError(`iceprog failed (exit ${code}): ${last || 'no message'}${hint}`));
     });

@@ -63,8 +63,9 @@ describe('npm run flash', () => {
   mkdirSync(empty, { recursive: true });
   const fake = join(tmp, 'fake-bin');
   mkdirSync(fake, { recursive: true });
-  // a stand-in iceprog that fails like the real one when no FTDI device is attached
-  writeFileSync(join(fake, 'iceprog'), '#!/bin/sh\n[ "$1" = "--help" ] && exit 0\necho "init.." >&2\necho "Can\'t find iCE FTDI USB device (vendor_id 0x0403, device_id 0x6010 or 0x6014)." >&2\nexit 2\n');
+  // a stand-in iceprog with the real one's output and exit status when no FTDI device is attached
+  // (iceprog of Debian's fpga-icestorm 0~20230218: "init..", the reason, "ABORT.", exit 2)
+  writeFileSync(join(fake, 'iceprog'), '#!/bin/sh\n[ "$1" = "--help" ] && exit 0\necho "init.." >&2\necho "Can\'t find iCE FTDI USB device (vendor_id 0x0403, device_id 0x6010 or 0x6014)." >&2\necho "ABORT." >&2\nexit 2\n');
   chmodSync(join(fake, 'iceprog'), 0o755);
   const bin = join(tmp, 'x.bin');
   writeFileSync(bin, new Uint8Array(100));
