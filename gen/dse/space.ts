@@ -232,7 +232,8 @@ export function expandSpace(s: Space): SynthPoint[] {
       if (d !== 'tr') {
         for (const w of s.baselineWBits) {
           if (w === cfg.wBits) continue;
-          designCfgs.push({ design: d, cfg: resolveConfig({ ...cfg, wBits: w }, `${where} (${d} with ${w}-bit weights)`), extra: { wBits: w } });
+          // named as the hardware benchmark names its matched-accuracy baselines, so both build the same Verilog
+          designCfgs.push({ design: d, cfg: resolveConfig({ ...cfg, wBits: w, name: `${cfg.name}_w${w}` }, `${where} (${d} with ${w}-bit weights)`), extra: { wBits: w } });
         }
       }
     }

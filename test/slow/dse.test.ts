@@ -16,7 +16,6 @@ import { QUEUE_NAME } from '../../gen/dse/queue.ts';
 import { ROOT, runTs } from '../helpers.ts';
 
 const SPACE = join(ROOT, 'test/fixtures/dse/tiny-12.json');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const tmp = mkdtempSync(join(tmpdir(), 'trgen-dse-slow-'));
 const PORT = 20000 + (process.pid % 20000);
 const URL = `redis://127.0.0.1:${PORT}`;
@@ -30,10 +29,18 @@ const canonical = (dir: string): string => {
 };
 
 function start(script: string, args: string[]): ChildProcess & { out: string[] } {
-  const p = spawn(TSX, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: string[] };
+  // node itself (not the tsx wrapper, which runs the script in a child process), so that SIGKILL reaches it
+  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: string[] };
   p.out = [];
-  p.stdout?.on('data', (d: Buffer) => p.out.push(...d.toString().split('\n').filter((l) => l)));
-  p.stderr?.on('data', (d: Buffer) => p.out.push(...d.toString().split('\n').filter((l) => l)));
+  const lines = (d: Buffer, part: { s: string }) => {
+    const all = (part.s + d.toString()).split('\n');
+    part.s = all.pop() as string;
+    p.out.push(...all.filter((l) => l));
+  };
+  const o = { s: '' };
+  const e = { s: '' };
+  p.stdout?.on('data', (d: Buffer) => lines(d, o));
+  p.stderr?.on('data', (d: Buffer) => lines(d, e));
   procs.push(p);
   return p;
 }
