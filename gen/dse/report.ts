@@ -131,6 +131,9 @@ export interface Evaluation {
   macsPerSecPerLc: number;
   /** per LC against the bp design of the same variant and board (null without one) */
   perLcVsBp: number | null;
+  /** per LC against the bp it matches: the most accurate bp design on the board whose accuracy is at most this
+   *  evaluation's (null without accuracies or such a bp) */
+  vsMatchedBp: { id: string; perLc: number } | null;
   accuracy: number | null;
   pareto: boolean;
 }
@@ -186,6 +189,7 @@ export const DSE_DEFINITIONS = [
   'MACs/s = R·C·K ÷ (cycles / tile ÷ Fmax); MACs/s per LC = MACs/s ÷ logic cells (core + bench wrapper, or the whole board top).',
   'Fmax, LC: medians over the placement seeds that placed the design; min–max shows the spread of Fmax over seeds.',
   'accuracy: the workload results file named in the sweep (TR rows: every layer at that budget; bp, bs and conventional TR rows: conventional quantization at the design\'s weight width); – where the file has no such point.',
+  'per LC vs the bp it matches: against the most accurate bp design on the board whose accuracy is at most this row\'s (a TR budget is compared with the conventional array it matches or beats in accuracy).',
   'Pareto: no other evaluation on the same board has both at least the MACs/s per LC and at least the accuracy (one of them strictly).',
 ];
 
@@ -204,7 +208,7 @@ export function buildResults(space: Space, points: readonly SynthPoint[], keys: 
     g.results.push(pr[i] as PointResult);
     groups.set(group, g);
   });
-  const evals: Omit<Evaluation, 'pareto' | 'perLcVsBp'>[] = [];
+  const evals: Omit<Evaluation, 'pareto' | 'perLcVsBp' | 'vsMatchedBp'>[] = [];
   for (const [group, { p, results }] of groups) {
     const ok = results.filter((r) => r.outcome?.ok);
     if (ok.length === 0) continue;
@@ -234,8 +238,17 @@ export function buildResults(space: Space, points: readonly SynthPoint[], keys: 
   const bpOf = new Map(evals.filter((e) => e.mode === 'bp').map((e) => [variantKey(e), e]));
   const evaluations: Evaluation[] = evals.map((e) => {
     const bp = bpOf.get(variantKey(e));
-    return { ...e, perLcVsBp: bp ? e.macsPerSecPerLc / bp.macsPerSecPerLc : null, pareto: false };
+    return { ...e, perLcVsBp: bp ? e.macsPerSecPerLc / bp.macsPerSecPerLc : null, vsMatchedBp: null, pareto: false };
   });
+  for (const e of evaluations) {
+    if (e.accuracy === null) continue;
+    let m: Evaluation | undefined;
+    for (const b of evaluations) {
+      if (b.mode !== 'bp' || b.board !== e.board || b.accuracy === null || b.accuracy > e.accuracy) continue;
+      if (!m || (b.accuracy as number) > (m.accuracy as number) || (b.accuracy === m.accuracy && b.macsPerSecPerLc > m.macsPerSecPerLc)) m = b;
+    }
+    if (m) e.vsMatchedBp = { id: m.id, perLc: e.macsPerSecPerLc / m.macsPerSecPerLc };
+  }
   for (const b of space.boards) {
     const on = evaluations.filter((e) => e.board === b);
     paretoFlags(on.map((e) => ({ perLc: e.macsPerSecPerLc, accuracy: e.accuracy }))).forEach((f, i) => {
@@ -315,10 +328,10 @@ export function resultsMarkdown(r: DseResults, command: string): string {
     lines.push(`## ${b}`, '');
     if (ev.length) {
       lines.push(
-        '| design | varied fields | mode | LC used / avail | FF | BRAM | DSP | Fmax MHz median (min–max) | seeds placed | cycles / tile | MACs/s | MACs/s per LC | per LC vs bp | accuracy | Pareto |',
-        '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
+        '| design | varied fields | mode | LC used / avail | FF | BRAM | DSP | Fmax MHz median (min–max) | seeds placed | cycles / tile | MACs/s | MACs/s per LC | per LC vs bp | accuracy | per LC vs the bp it matches | Pareto |',
+        '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|:---:|',
         ...ev.map((e) =>
-          `| ${e.design} | ${fieldLabel(e.fields) || '(base)'} | ${modeLabel(e)} | ${e.lc} / ${e.lcAvailable} | ${e.ff} | ${e.bram} | ${e.dsp} | ${fmaxCell(e.fmaxMHz)} | ${e.seeds.placed.length}/${e.seeds.tried.length} | ${fmtCycles(e.tileCycles)} | ${si(e.macsPerSec)} | ${si(e.macsPerSecPerLc)} | ${e.perLcVsBp === null ? '–' : ratio(e.perLcVsBp)} | ${pct(e.accuracy)} | ${e.pareto ? '✓' : ''} |`,
+          `| ${e.design} | ${fieldLabel(e.fields) || '(base)'} | ${modeLabel(e)} | ${e.lc} / ${e.lcAvailable} | ${e.ff} | ${e.bram} | ${e.dsp} | ${fmaxCell(e.fmaxMHz)} | ${e.seeds.placed.length}/${e.seeds.tried.length} | ${fmtCycles(e.tileCycles)} | ${si(e.macsPerSec)} | ${si(e.macsPerSecPerLc)} | ${e.perLcVsBp === null ? '–' : ratio(e.perLcVsBp)} | ${pct(e.accuracy)} | ${e.vsMatchedBp ? `${ratio(e.vsMatchedBp.perLc)} (${e.vsMatchedBp.id.replace(` ${b}`, '')})` : '–'} | ${e.pareto ? '✓' : ''} |`,
         ),
         '',
       );

@@ -142,6 +142,33 @@ describe('the local pool (fake synthesizer)', () => {
     expect(jobs.map((j) => cache.get(j.key) !== undefined)).toEqual([true, false, true]);
   });
 
+  it('accuracies: each row is compared with the bp it matches (the most accurate bp at most as accurate), and the Pareto front', async () => {
+    const space = parseSpace({ ...SPACE, shapes: ['1x1'], seeds: [1], baselineWBits: [2] });
+    const pts = expandSpace(space);
+    const jobs = pts.map((p) => ({ key: jobKey(specOf(p)), spec: specOf(p), id: p.id }));
+    const cache = new ResultCache(join(tmp, 'c5'));
+    await runLocal(jobs, cache, { concurrency: 2, synth: fakeSynth() });
+    const conv = { mode: 'conventional' };
+    const acc = accuracyTable(
+      [{ wBits: 4, xBits: 4, terms: [conv], accuracy: 0.95 }, { wBits: 2, xBits: 4, terms: [conv], accuracy: 0.9 }],
+      [{ wBits: 4, terms: [{ mode: 'tr', g: 4, k: 2, d: 1 }], accuracy: 0.93 }],
+      undefined, 'acc.json',
+    );
+    const res = buildResults(space, pts, jobs.map((j) => j.key), new Map(jobs.map((j) => [j.key, cache.get(j.key)!])), acc, [], 1);
+    const ev = (id: string) => res.evaluations.find((e) => e.id === id)!;
+    const tr = ev('tr 1x1 icebreaker g4k2d1');
+    expect(tr.accuracy).toBe(0.93);
+    expect(tr.vsMatchedBp?.id).toBe('bp 1x1 wBits=2 icebreaker');
+    expect(tr.vsMatchedBp?.perLc).toBeCloseTo(tr.macsPerSecPerLc / ev('bp 1x1 wBits=2 icebreaker').macsPerSecPerLc, 9);
+    expect(ev('tr 1x1 icebreaker conventional').vsMatchedBp?.id).toBe('bp 1x1 icebreaker');
+    expect(ev('bp 1x1 wBits=2 icebreaker').vsMatchedBp?.perLc).toBe(1);
+    const front = res.evaluations.filter((e) => e.pareto).map((e) => e.id);
+    for (const e of res.evaluations) {
+      const dominated = res.evaluations.some((o) => o !== e && o.accuracy! >= e.accuracy! && o.macsPerSecPerLc >= e.macsPerSecPerLc && (o.accuracy! > e.accuracy! || o.macsPerSecPerLc > e.macsPerSecPerLc));
+      expect(front.includes(e.id), e.id).toBe(!dominated);
+    }
+  });
+
   it('ETA: mean job time × jobs left ÷ parallel jobs', () => {
     expect(estimate(6, [10, 20], 3)).toBe(30);
     expect(estimate(4, [], 2)).toBeNull();
