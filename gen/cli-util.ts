@@ -10,6 +10,12 @@ export class UserError extends Error {
   override readonly name = 'UserError';
 }
 
+/** A run that failed for a reason outside the input (a board that does not answer, a tool that failed):
+ *  one `error:` line and exit code 1. */
+export class RunError extends Error {
+  override readonly name: string = 'RunError';
+}
+
 export type ArgSpec = Record<string, { type: 'string' | 'boolean'; help: string; default?: string }>;
 export type ParsedArgs = Record<string, string | boolean | undefined>;
 
@@ -64,14 +70,18 @@ export function helpText(spec: ArgSpec, usage: string): string {
   return lines.join('\n') + '\n';
 }
 
-/** Run a CLI entry point with the error convention above. */
-export function runCli(main: () => Promise<void> | void): void {
+/** Run a CLI entry point with the error convention above (RunError: `error:` and exit 1). A number that `main`
+ *  returns is the exit code. */
+export function runCli(main: () => Promise<void | number> | void | number): void {
   Promise.resolve()
     .then(main)
+    .then((code) => {
+      if (typeof code === 'number') process.exitCode = code;
+    })
     .catch((e: unknown) => {
-      if (e instanceof UserError) {
+      if (e instanceof UserError || e instanceof RunError) {
         process.stderr.write(`error: ${e.message}\n`);
-        process.exitCode = 2;
+        process.exitCode = e instanceof UserError ? 2 : 1;
       } else {
         const msg = e instanceof Error ? e.message : String(e);
         process.stderr.write(`internal error: ${msg}\n`);

@@ -13,7 +13,7 @@
  * also on failure, with the results read so far.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { UserError, checkOut, intOption, parseArgs } from '../gen/cli-util.ts';
+import { UserError, checkOut, intOption, parseArgs, runCli } from '../gen/cli-util.ts';
 import { loadConfigFile } from '../gen/cli.ts';
 import { type TrConfig, derive, presetConfig } from '../gen/config.ts';
 import { buildDesign } from '../gen/design.ts';
@@ -191,19 +191,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (e: unknown) => {
-    if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exitCode = 2;
-    } else if (e instanceof LinkError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-      if (process.env['TRGEN_DEBUG'] && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
-      process.exitCode = 1;
-    }
-  },
-);
+runCli(main);

@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { loadConfigFile } from '../gen/cli.ts';
-import { UserError, parseArgs } from '../gen/cli-util.ts';
+import { RunError, UserError, parseArgs, runCli } from '../gen/cli-util.ts';
 import { presetConfig } from '../gen/config.ts';
 
 const USAGE = 'usage: npm run flash -- (--config FILE | --preset NAME) --board icebreaker|hx8k [--bin FILE]';
@@ -21,7 +21,7 @@ const SPEC = {
 } as const;
 const BOARD_NAMES = ['icebreaker', 'hx8k'];
 
-class FlashError extends Error {}
+class FlashError extends RunError {}
 
 function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
@@ -63,17 +63,4 @@ function main(): Promise<void> {
   });
 }
 
-Promise.resolve()
-  .then(main)
-  .catch((e: unknown) => {
-    if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exitCode = 2;
-    } else if (e instanceof FlashError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    }
-  });
+runCli(main);

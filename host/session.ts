@@ -20,7 +20,7 @@
  * Errors: UserError (exit 2) for a board of another build; LinkError (exit 1) for no answer, a link that
  * keeps garbling answers, and the board's error flags.
  */
-import { UserError } from '../gen/cli-util.ts';
+import { RunError, UserError } from '../gen/cli-util.ts';
 import { type BoardBuild, type MemoryMap, type PingInfo, BOARDS, COMMANDS, STATUS_CODES, buildBoard, memory } from '../gen/board.ts';
 import { type TrConfig, derive } from '../gen/config.ts';
 import { type Job, type JobResult, type OutItem, assemble, modelJob } from '../sim/driver/driver.ts';
@@ -28,7 +28,7 @@ import { type Command, type Flags, type Response, type RunPlan, PING_INFO_BYTES,
 import type { Transport } from './serial.ts';
 
 /** A failure of the link or the board (exit 1), as opposed to bad input (UserError, exit 2). */
-export class LinkError extends Error {
+export class LinkError extends RunError {
   override readonly name: string = 'LinkError';
 }
 /** Nothing arrived at all. */
