@@ -1,8 +1,11 @@
 /**
  * Conventional baselines generated from the same TrConfig as the TR array, for side-by-side hardware
  * comparison: the same R×C output-stationary systolic structure (data flowing right, weights flowing down,
- * both skewed; per-column result merges, then de-skewed), the same b_w/b_x and the same accumulator width
- * (derive(cfg).accW, set by maxK). TR-only fields (groupMax, lanes, outMulBits, biasBits) are ignored.
+ * both skewed; per-column result merges, then de-skewed), the same b_w/b_x, the same accumulator width
+ * (derive(cfg).accW, set by maxK), and the SAME output stage and read-out as the TR array: the TR leaves
+ * tr_readout.v (CHAIN = 1, over row shift chains) and tr_out.v with derive(cfg)'s output widths (bias BBW, mul
+ * MULW bits or shift only when outMulBits = 0, shift SW), so results leave one at a time as (row, col, acc, y)
+ * exactly as from the TR top. TR-only fields (groupMax, lanes, termsPerCycle, cell) are ignored.
  *
  *   bp  bit-parallel MAC array: every cell does acc += w·x (one signed b_w×b_x multiply, plain Verilog `*`)
  *       in one step per MAC.
@@ -11,14 +14,21 @@
  *       subtracts it at the MSB step (two's complement). No multiplier.
  *
  * Hierarchy (module prefix `${name}_${kind}`): cell (leaf) → row (C cells) → array (row skew, [bs: R row
- * edges], R rows, C column merges, column de-skew) → top `${name}_${kind}_top` (sequencer + array).
+ * edges], R rows, C column merges, column de-skew) → top `${name}_${kind}_top`: sequencer, output-parameter
+ * queue (outq), array, row buffer (rowbuf: R shift chains of C results, loaded a row at a time), read-out
+ * (the TR array's, one result per cycle, no R·C-way multiplexer: an R-way choice of the row chains' heads) and
+ * output stage (the TR array's: y = clamp(((acc + bias)·M) >> s), optional ReLU; docs/DESIGN.md, sim/model
+ * requant).
  *
  * Streams of the top (valid/ready; values are two's complement, element 0 in the low bits):
- *   in_t_valid/out_t_ready, in_t_k          tile descriptor: the tile's reduction length K (1..maxK)
+ *   in_t_valid/out_t_ready, in_t_k, in_t_relu, in_t_bias, in_t_mul, in_t_shift
+ *                                           tile descriptor: the tile's reduction length K (1..maxK) and the
+ *                                           output stage of its C columns (the TR descriptor's fields and widths)
  *   in_w_valid/out_w_ready, in_w_data       weight beat: weight k of each of the C columns (C × b_w)
  *   in_x_valid/out_x_ready, in_x_data       data beat: value k of each of the R rows (R × b_x)
- *   out_y_valid, out_y_row, out_y_acc       result row (no back-pressure): the C raw accumulators of one row;
- *                                           R consecutive rows per tile, row 0 first
+ *   out_y_valid, out_y_row, out_y_col, out_y_data, out_y_acc
+ *                                           results (no back-pressure): R·C per tile, one per cycle,
+ *                                           row-major; y (b_x bits) and the raw accumulator
  *   out_err (sticky: a descriptor K was 0 or > maxK and was clamped), out_busy, out_stat_work (steps issued)
  * A tile consumes one descriptor and K weight beats and K data beats (beat k of both streams = reduction
  * index k); for bs the top serializes the weights itself, so the host streams whole weights.
@@ -26,27 +36,40 @@
  * Control: the sequencer issues one step per cycle (bp: a MAC; bs: one weight bit of a MAC) with a control word
  * that travels with the data through the array: {last, first, work} (bs: {load, neg, last, first, work};
  * load = step 0, neg = step b_w−1). `first` restarts a cell's accumulator, `last` makes it pulse its result for
- * one cycle into its column merge (an OR: at most one row of a column pulses per cycle).
+ * one cycle into its column merge (an OR: at most one row of a column pulses per cycle). The de-skewed rows
+ * enter the row buffer one per cycle; the arrival of row 0 starts the read-out, which reads row r's chain head
+ * and shifts that chain, R·C reads in consecutive cycles, each with column c's output parameters (column 0 of
+ * the head entry of the parameter queue, rotated one column per read and popped after the tile's last read).
  *
  * Exact schedule (every input stream valid; cycle 0 = the first cycle after reset; s = 1 for bp, b_w for bs):
- *   - descriptors wait in a two-entry queue (out_t_ready is a register): the first one is queued in cycle 0,
- *     its tile started in cycle 1, and its first step issues in cycle 2
+ *   - descriptors wait in a two-entry queue in the sequencer (out_t_ready is a function of registers): the first
+ *     one is queued in cycle 0, its tile started in cycle 1, and its first step issues in cycle 2
  *   - a tile issues S = K·s steps in consecutive cycles; the next tile's first step is the cycle after the
- *     previous tile's last step (0 lost cycles), except that a tile's last step waits until R cycles after the
- *     previous tile's last step (a column merge passes one row per cycle):
- *         last_j = max(first_j + S_j − 1, last_{j−1} + R),  first_{j+1} = last_j + 1
- *     (a one-step tile's only step is its last), so a tile takes max(K·s, R) cycles
- *   - row r of tile j leaves out_y in cycle last_j + C + 4 + r. A step issued in cycle t is in the sequencer's
- *     output registers in t+1; bp: cell (r,c)'s input registers t+2+r+c (row skew r, column skew c), product
- *     register t+3+r+c; bs: row edge register t+2+r, cell input registers t+3+r+c (column skew c+1); both:
- *     accumulator and result pulse t+4+r+c, column merge t+5+r+c, column c de-skewed by C−1−c → t+4+C+r
- *   - a single tile after reset: last = K·s+1, results in cycles K·s+C+5 … K·s+C+R+4, total K·s+C+R+5 cycles
+ *     previous tile's last step (0 lost cycles), except that a tile's last step waits until R·C cycles after
+ *     the previous tile's last step (the read-out emits one of the tile's R·C results per cycle):
+ *         last_j = max(first_j + S_j − 1, last_{j−1} + R·C),  first_{j+1} = last_j + 1
+ *     (a one-step tile's only step is its last), so a tile takes max(K·s, R·C) cycles: for K·s ≥ R·C (every
+ *     K ≥ R·C) exactly K·s, as without the read-out; shorter tiles take R·C cycles (the steps issue back to
+ *     back, then the last one waits; nothing else stalls)
+ *   - result (r,c) of tile j leaves out_y in cycle last_j + C + 10 + r·C + c. A step issued in cycle t is in
+ *     the sequencer's output registers in t+1; bp: cell (r,c)'s input registers t+2+r+c (row skew r, column
+ *     skew c), product register t+3+r+c; bs: row edge register t+2+r, cell input registers t+3+r+c (column
+ *     skew c+1); both: accumulator and result pulse t+4+r+c, column merge t+5+r+c, column c de-skewed by
+ *     C−1−c → row r in the row buffer's input in t+4+C+r; the read-out reads result i = r·C+c in t+5+C+i,
+ *     its output register t+6+C+i, the output stage's four stages → out_y in t+10+C+i
+ *   - a single tile after reset: last = K·s+1, results in cycles K·s+C+11 … K·s+C+R·C+10, total
+ *     K·s+C+R·C+11 cycles
+ *   - the output-parameter queue holds a tile's entry from its descriptor (accepted at the latest in the cycle
+ *     before the previous tile's last step) to its last read (last + C + 4 + R·C); tiles end ≥ R·C cycles
+ *     apart, so NQ = 3 + ⌊(C + 5)/(R·C)⌋ entries never hold back a descriptor when every stream is valid (3 for
+ *     R·C ≥ C + 6, e.g. the benchmark's 2×8); with stalled streams a full queue only delays the descriptor
+ *     stream
  */
 import { createHash } from 'node:crypto';
 import { type TrConfig, bitsFor, clog2, derive } from './config.ts';
 import { GENERATOR_VERSION, canonicalJson } from './design.ts';
 import { emitModule } from './emit.ts';
-import { CLK_RST, DELAY, type Leaf, Registry, delayed, inPort, leafText, need, outPort } from './leaves.ts';
+import { CLK_RST, DELAY, type Leaf, OUT, READOUT, Registry, delayed, inPort, leafText, need, outPort } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Port, type Signature, cat, pack, slice } from './netlist.ts';
 
 export type BaselineKind = 'bp' | 'bs';
@@ -60,9 +83,9 @@ const clkRst = CLK_RST;
 export const BP_SEQ: Leaf = {
   suffix: 'seq',
   file: 'bp_seq.v',
-  params: ['R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SCW'],
+  params: ['R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SP', 'SCW'],
   ports(p) {
-    const [R, C, BX, BW, KW] = need(p, 'R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SCW') as [number, number, number, number, number];
+    const [R, C, BX, BW, KW] = need(p, 'R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SP', 'SCW') as [number, number, number, number, number];
     return [
       ...clkRst, i('in_t_valid', 1), o('out_t_ready', 1), i('in_t_k', KW), i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * BW),
       i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * BX), o('out_cw', 3), o('out_x', R * BX), o('out_w', C * BW),
@@ -97,9 +120,9 @@ export const COLMERGE: Leaf = {
 export const BS_SEQ: Leaf = {
   suffix: 'seq',
   file: 'bs_seq.v',
-  params: ['R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SCW'],
+  params: ['R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SP', 'SCW'],
   ports(p) {
-    const [R, C, BX, BW, KW] = need(p, 'R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SCW') as [number, number, number, number, number];
+    const [R, C, BX, BW, KW] = need(p, 'R', 'C', 'BX', 'BW', 'KW', 'KMAX', 'SP', 'SCW') as [number, number, number, number, number];
     return [
       ...clkRst, i('in_t_valid', 1), o('out_t_ready', 1), i('in_t_k', KW), i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * BW),
       i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * BX), o('out_cw', 5), o('out_x', R * BX), o('out_wb', C),
@@ -130,9 +153,36 @@ export const BS_CELL: Leaf = {
   },
 };
 
+/** Result row buffer (shared by both baselines): R row shift chains of C results, read by the TR read-out. */
+export const ROWBUF: Leaf = {
+  suffix: 'rowbuf',
+  file: 'bl_rowbuf.v',
+  params: ['R', 'C', 'ACCW', 'RW'],
+  ports(p) {
+    const [R, C, ACCW, RW] = need(p, 'R', 'C', 'ACCW', 'RW') as [number, number, number, number];
+    return [...clkRst, i('in_v', 1), i('in_row', RW), i('in_res', C * ACCW), i('in_shift', R), o('out_head', R * ACCW), o('out_go', 1)];
+  },
+};
+
+/** Output-stage parameter queue (shared by both baselines): one entry per tile from descriptor to last read. */
+export const OUTQ: Leaf = {
+  suffix: 'outq',
+  file: 'bl_outq.v',
+  params: ['C', 'BBW', 'MBW', 'SW', 'NQ', 'QCW', 'NRD', 'RCW'],
+  ports(p) {
+    const [C, BBW, MBW, SW] = need(p, 'C', 'BBW', 'MBW', 'SW', 'NQ', 'QCW', 'NRD', 'RCW') as [number, number, number, number];
+    return [
+      ...clkRst, i('in_t_valid', 1), o('out_t_ready', 1), i('in_seq_ready', 1), o('out_seq_valid', 1),
+      i('in_t_relu', 1), i('in_t_bias', C * BBW), i('in_t_mul', C * MBW), i('in_t_shift', C * SW), i('in_rot', 1),
+      o('out_bias', BBW), o('out_mul', MBW), o('out_shift', SW), o('out_relu', 1),
+    ];
+  },
+};
+
+/** The leaves of a baseline: its own, then the shared result path (the TR array's read-out and output stage). */
 export const BASELINE_LEAVES: Record<BaselineKind, readonly Leaf[]> = {
-  bp: [BP_SEQ, BP_CELL, COLMERGE, DELAY],
-  bs: [BS_SEQ, BS_EDGE, BS_CELL, COLMERGE, DELAY],
+  bp: [BP_SEQ, BP_CELL, COLMERGE, ROWBUF, OUTQ, READOUT, OUT, DELAY],
+  bs: [BS_SEQ, BS_EDGE, BS_CELL, COLMERGE, ROWBUF, OUTQ, READOUT, OUT, DELAY],
 };
 
 /** Widths and latencies of a baseline (all derived from the TrConfig here and nowhere else). */
@@ -147,10 +197,23 @@ export interface BaselineDerived {
   maxK: number;
   /** K field width */
   KW: number;
-  /** row index width of the result stream */
+  /** row and column index widths of the result stream */
   RW: number;
-  /** last-step spacing counter width (holds 0..R) */
+  CW: number;
+  /** output stage (derive(cfg)'s, as the TR array): bias width, mul port width, multiplier width (0: shift
+   *  only), shift field width, largest shift */
+  BBW: number;
+  MBW: number;
+  MULW: number;
+  SW: number;
+  maxShift: number;
+  /** minimum spacing of tile-end steps: R·C (the read-out emits one result per cycle); its counter width */
+  SP: number;
   SCW: number;
+  /** output-parameter queue: entries, count width, read counter width */
+  NQ: number;
+  QCW: number;
+  RCW: number;
   /** bs: width of the shifted data value x << i (b_x + b_w − 1) */
   XSW: number;
   /** steps per MAC: 1 (bp) or b_w (bs) */
@@ -160,12 +223,11 @@ export interface BaselineDerived {
   /** data bus width inside a row, weight bits per column inside the array */
   rowBusW: number;
   colW: number;
-  /** row r of a tile leaves out_y resultLatency + r cycles after the tile's last step */
+  /** result (r,c) of a tile leaves out_y resultLatency + r·C + c cycles after the tile's last step */
   resultLatency: number;
   /** stream port widths */
   xBeatW: number;
   wBeatW: number;
-  yAccW: number;
 }
 
 export function deriveBaseline(cfg: TrConfig, kind: BaselineKind): BaselineDerived {
@@ -177,6 +239,10 @@ export function deriveBaseline(cfg: TrConfig, kind: BaselineKind): BaselineDeriv
   const BX = cfg.xBits;
   const XSW = BX + BW - 1;
   const bs = kind === 'bs';
+  const SP = R * C;
+  // a tile's parameter entry lives from its descriptor (accepted at the latest in the cycle before the previous
+  // tile's last step) until its last read, C + 4 + R·C cycles after its own last step (see the header comment)
+  const NQ = 3 + Math.floor((C + 5) / SP);
   return {
     kind,
     R,
@@ -187,16 +253,25 @@ export function deriveBaseline(cfg: TrConfig, kind: BaselineKind): BaselineDeriv
     maxK: cfg.maxK,
     KW: bitsFor(cfg.maxK),
     RW: Math.max(1, clog2(R)),
-    SCW: bitsFor(R),
+    CW: Math.max(1, clog2(C)),
+    BBW: d.BBW,
+    MBW: d.MBW,
+    MULW: d.MULW,
+    SW: d.SW,
+    maxShift: d.maxShift,
+    SP,
+    SCW: bitsFor(SP),
+    NQ,
+    QCW: bitsFor(NQ),
+    RCW: Math.max(1, bitsFor(SP - 1)),
     XSW,
     stepsPerMac: bs ? BW : 1,
     CWW: bs ? 5 : 3,
     rowBusW: bs ? XSW + 4 : BX + 3,
     colW: bs ? 1 : BW,
-    resultLatency: C + 4,
+    resultLatency: C + 10,
     xBeatW: R * BX,
     wBeatW: C * BW,
-    yAccW: C * d.accW,
   };
 }
 
@@ -209,12 +284,13 @@ export interface BaselineTileSchedule {
   stepsPerMac: number;
   /** issued steps (work cycles) of the tile: K·s */
   steps: number;
-  /** cycles the tile occupies in a back-to-back stream: max(K·s, R) */
+  /** cycles the tile occupies in a back-to-back stream: max(K·s, R·C) */
   tileCycles: number;
-  /** the tile alone after reset: first and last step cycles, the cycles of its R result rows, total cycles */
+  /** the tile alone after reset: first and last step cycles, the cycles of its R·C results (row-major: result
+   *  (r,c) at index r·C + c), total cycles */
   first: number;
   last: number;
-  rowCycles: number[];
+  resultCycles: number[];
   totalCycles: number;
 }
 
@@ -223,8 +299,8 @@ export function baselineTileSchedule(b: BaselineDerived, K: number): BaselineTil
   const steps = K * b.stepsPerMac;
   const first = FIRST_STEP;
   const last = first + steps - 1;
-  const rowCycles = Array.from({ length: b.R }, (_, r) => last + b.resultLatency + r);
-  return { stepsPerMac: b.stepsPerMac, steps, tileCycles: Math.max(steps, b.R), first, last, rowCycles, totalCycles: last + b.resultLatency + b.R };
+  const resultCycles = Array.from({ length: b.SP }, (_, i) => last + b.resultLatency + i);
+  return { stepsPerMac: b.stepsPerMac, steps, tileCycles: Math.max(steps, b.SP), first, last, resultCycles, totalCycles: last + b.resultLatency + b.SP };
 }
 
 /** Port list of a baseline top, shared by the builder, the harness and the driver. */
@@ -236,15 +312,21 @@ export function baselinePorts(b: BaselineDerived): (Port & { doc: string })[] {
     p('in_t_valid', 'input', 1, 'tile descriptor valid'),
     p('out_t_ready', 'output', 1, 'tile descriptor accepted when valid & ready'),
     p('in_t_k', 'input', b.KW, `reduction length K of the tile, 1..${b.maxK}`),
+    p('in_t_relu', 'input', 1, 'output stage: clamp negatives to 0'),
+    p('in_t_bias', 'input', b.C * b.BBW, `per column: bias (signed ${b.BBW} bits), column 0 in the low bits`),
+    p('in_t_mul', 'input', b.C * b.MBW, b.MULW ? `per column: multiplier M (unsigned ${b.MULW} bits)` : 'unused (shift-only output stage)'),
+    p('in_t_shift', 'input', b.C * b.SW, `per column: right shift s, 0..${b.maxShift}`),
     p('in_w_valid', 'input', 1, 'weight beat valid'),
     p('out_w_ready', 'output', 1, 'weight beat accepted when valid & ready'),
     p('in_w_data', 'input', b.wBeatW, `per column: signed ${b.BW}-bit weight (column 0 in the low bits)${b.kind === 'bs' ? '; serialized LSB first inside' : ''}`),
     p('in_x_valid', 'input', 1, 'data beat valid'),
     p('out_x_ready', 'output', 1, 'data beat accepted when valid & ready'),
     p('in_x_data', 'input', b.xBeatW, `per row: signed ${b.BX}-bit data value (row 0 in the low bits)`),
-    p('out_y_valid', 'output', 1, `one result row per valid cycle: R = ${b.R} consecutive rows per tile`),
-    p('out_y_row', 'output', b.RW, 'row (data vector within the tile) of the result row'),
-    p('out_y_acc', 'output', b.yAccW, `per column: raw signed ${b.accW}-bit accumulator (column 0 in the low bits)`),
+    p('out_y_valid', 'output', 1, `one result per valid cycle: R*C = ${b.SP} consecutive results per tile, row-major`),
+    p('out_y_row', 'output', b.RW, 'row (data vector within the tile) of the result'),
+    p('out_y_col', 'output', b.CW, 'column (output channel within the tile) of the result'),
+    p('out_y_data', 'output', b.BX, 'quantized output y (signed)'),
+    p('out_y_acc', 'output', b.accW, 'raw accumulator (signed)'),
     p('out_err', 'output', 1, 'sticky: a descriptor K was 0 or larger than maxK (it was clamped)'),
     p('out_busy', 'output', 1, 'a tile is being issued'),
     p('out_stat_work', 'output', 32, `performance counter: ${b.kind === 'bs' ? 'bit steps' : 'MAC steps'} issued`),
@@ -362,9 +444,10 @@ function buildTop(reg: Registry, b: BaselineDerived, array: Signature): Module {
   const P = reg.prefix;
   const bs = b.kind === 'bs';
   const m = new ModuleBuilder(`${P}_top`, [
-    `${P}_top: ${bs ? 'bit-serial' : 'bit-parallel MAC'} baseline: sequencer${bs ? ' + weight serializer' : ''} + ${b.R}x${b.C} array.`,
+    `${P}_top: ${bs ? 'bit-serial' : 'bit-parallel MAC'} baseline: sequencer${bs ? ' + weight serializer' : ''} + output-parameter queue + ${b.R}x${b.C} array`,
+    '+ row buffer + read-out + output stage (the read-out and output stage are the TR array\'s leaves).',
     'Streams: tile descriptors (in_t_*), weight beats (in_w_*), data beats (in_x_*) with valid/ready;',
-    `result rows (out_y_*) have no back-pressure: R consecutive rows of C accumulators per tile.`,
+    'results (out_y_*) have no back-pressure: R*C consecutive cycles per tile, row-major.',
   ]);
   const p: Record<string, Expr> = {};
   for (const port of baselinePorts(b)) p[port.name] = port.dir === 'input' ? m.input(port.name, port.width, port.doc) : m.output(port.name, port.width, port.doc);
@@ -373,13 +456,58 @@ function buildTop(reg: Registry, b: BaselineDerived, array: Signature): Module {
   const cw = m.wire('cw', b.CWW, 'control word');
   const x = m.wire('x', b.R * b.BX, 'data values, all rows');
   const w = m.wire('w', b.C * b.colW, bs ? 'weight bits, all columns' : 'weights, all columns');
-  const seqParams: Record<string, number> = { R: b.R, C: b.C, BX: b.BX, BW: b.BW, KW: b.KW, KMAX: b.maxK, SCW: b.SCW };
-  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_x: x, [bs ? 'out_wb' : 'out_w']: w };
-  for (const n of ['in_t_valid', 'out_t_ready', 'in_t_k', 'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
+  const tValid = m.wire('t_valid', 1, 'descriptor valid towards the sequencer (the parameter queue has room)');
+  const tReady = m.wire('t_ready', 1, 'the sequencer\'s descriptor queue has room');
+  const seqParams: Record<string, number> = { R: b.R, C: b.C, BX: b.BX, BW: b.BW, KW: b.KW, KMAX: b.maxK, SP: b.SP, SCW: b.SCW };
+  const seqConns: Record<string, Expr> = { clk, rst, in_t_valid: tValid, out_t_ready: tReady, out_cw: cw, out_x: x, [bs ? 'out_wb' : 'out_w']: w };
+  for (const n of ['in_t_k', 'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
     seqConns[n] = p[n] as Expr;
   }
   m.inst(reg.leaf(bs ? BS_SEQ : BP_SEQ, seqParams), 'u_seq', seqParams, seqConns);
-  m.inst(array, 'u_array', {}, { clk, rst, in_cw: cw, in_x: x, in_w: w, out_v: p['out_y_valid'] as Expr, out_row: p['out_y_row'] as Expr, out_res: p['out_y_acc'] as Expr });
+
+  // output-stage parameters: queued per tile, column 0 of the head is the current item's (rotated per read)
+  const rot = m.wire('ro_rot', 1, 'read-out: one read of the head tile');
+  const qBias = m.wire('q_bias', b.BBW);
+  const qMul = m.wire('q_mul', b.MBW);
+  const qShift = m.wire('q_shift', b.SW);
+  const qRelu = m.wire('q_relu', 1);
+  const qParams = { C: b.C, BBW: b.BBW, MBW: b.MBW, SW: b.SW, NQ: b.NQ, QCW: b.QCW, NRD: b.SP, RCW: b.RCW };
+  m.inst(reg.leaf(OUTQ, qParams), 'u_outq', qParams, {
+    clk, rst, in_t_valid: p['in_t_valid'] as Expr, out_t_ready: p['out_t_ready'] as Expr, in_seq_ready: tReady, out_seq_valid: tValid,
+    in_t_relu: p['in_t_relu'] as Expr, in_t_bias: p['in_t_bias'] as Expr, in_t_mul: p['in_t_mul'] as Expr, in_t_shift: p['in_t_shift'] as Expr,
+    in_rot: rot, out_bias: qBias, out_mul: qMul, out_shift: qShift, out_relu: qRelu,
+  });
+
+  const av = m.wire('a_v', 1, 'array: result row valid');
+  const arow = m.wire('a_row', b.RW, 'array: result row index');
+  const ares = m.wire('a_res', b.C * b.accW, 'array: the C results of the row');
+  m.inst(array, 'u_array', {}, { clk, rst, in_cw: cw, in_x: x, in_w: w, out_v: av, out_row: arow, out_res: ares });
+
+  // row buffer + the TR read-out over the rows' shift chains (CHAIN = 1): one result per cycle, row-major
+  const heads = m.wire('heads', b.R * b.accW, 'row buffer: head (column 0) of every row');
+  const shifts = m.wire('ro_shifts', b.R, 'read-out: shift row r of the row buffer');
+  const go = m.wire('go', 1, 'read-out start (row 0 of a tile enters the row buffer)');
+  const rbParams = { R: b.R, C: b.C, ACCW: b.accW, RW: b.RW };
+  m.inst(reg.leaf(ROWBUF, rbParams), 'u_rowbuf', rbParams, { clk, rst, in_v: av, in_row: arow, in_res: ares, in_shift: shifts, out_head: heads, out_go: go });
+  const roParams = { R: b.R, C: b.C, CHAIN: 1, NRES: b.R, ACCW: b.accW, BBW: b.BBW, MBW: b.MBW, SW: b.SW, RW: b.RW, CW: b.CW };
+  const rv = m.wire('ro_v', 1);
+  const rrow = m.wire('ro_row', b.RW);
+  const rcol = m.wire('ro_col', b.CW);
+  const racc = m.wire('ro_acc', b.accW);
+  const rbias = m.wire('ro_bias', b.BBW);
+  const rmul = m.wire('ro_mul', b.MBW, undefined, { unused: b.MULW === 0 });
+  const rshift = m.wire('ro_shift', b.SW);
+  const rrelu = m.wire('ro_relu', 1);
+  m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
+    clk, rst, in_go: go, in_res: heads, out_shift: shifts, out_rot: rot,
+    in_bias: qBias, in_mul: qMul, in_shift: qShift, in_relu: qRelu,
+    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift_amt: rshift, out_relu: rrelu,
+  });
+  const outParams = { ACCW: b.accW, BBW: b.BBW, MBW: b.MBW, MULW: b.MULW, SW: b.SW, BX: b.BX, TAGW: b.RW + b.CW };
+  m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
+    clk, rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),
+    out_v: p['out_y_valid'] as Expr, out_tag: cat(p['out_y_row'] as Expr, p['out_y_col'] as Expr), out_y: p['out_y_data'] as Expr, out_acc: p['out_y_acc'] as Expr,
+  });
   return m.build(reg.sigs);
 }
 
@@ -406,18 +534,20 @@ function header(cfg: TrConfig, b: BaselineDerived, hash: string): string {
     `trgen ${GENERATOR_VERSION}: ${name} baseline "${cfg.name}_${b.kind}" for comparison with the TR array (generated; do not edit)`,
     `config sha256 ${hash}`,
     '',
-    'parameters (TR-only fields groupMax, lanes, outMulBits, biasBits are ignored):',
+    'parameters (TR-only fields groupMax, lanes, termsPerCycle, cell are ignored):',
     ...Object.entries(cfg).map(([k, v]) => `  ${k.padEnd(12)} ${v}`),
     'derived:',
     `  array        ${b.R} rows x ${b.C} columns, output stationary`,
     `  accumulator  ${b.accW} bits signed (the TR array's)`,
     `  K field      ${b.KW} bits (1..${b.maxK})`,
     ...(b.kind === 'bs' ? [`  data bus     x << i, ${b.XSW} bits`] : [`  product      ${b.BX + b.BW} bits signed`]),
+    `  output stage the TR array's: bias ${b.BBW} bits, ${b.MULW ? `multiplier ${b.MULW} bits` : 'no multiplier (shift only)'}, shift 0..${b.maxShift}; parameter queue ${b.NQ} entries`,
+    `  read-out     the TR array's over ${b.R} row buffer chains of ${b.C}: one result (row, col, acc, y) per cycle`,
     'schedule (every input stream valid; cycle 0 = first cycle after reset):',
     `  steps/MAC    ${s}; a tile issues K*${s} steps, back to back with the previous tile`,
-    `  cycles/tile  max(K*${s}, ${b.R}) (a tile's last step comes at least R cycles after the previous tile's)`,
-    `  first step   cycle ${FIRST_STEP}; result row r leaves out_y ${b.resultLatency}+r cycles after the tile's last step`,
-    `  one tile     K*${s}+${FIRST_STEP + b.resultLatency + b.R - 1} cycles from reset to the end of its last result row`,
+    `  cycles/tile  max(K*${s}, ${b.SP}) (a tile's last step comes at least R*C cycles after the previous tile's)`,
+    `  first step   cycle ${FIRST_STEP}; result (r,c) leaves out_y ${b.resultLatency}+r*${b.C}+c cycles after the tile's last step`,
+    `  one tile     K*${s}+${FIRST_STEP + b.resultLatency + b.SP - 1} cycles from reset to the end of its last result`,
   ];
   return lines.map((l) => `// ${l}`.trimEnd()).join('\n') + '\n';
 }

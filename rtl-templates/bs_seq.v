@@ -10,8 +10,9 @@
 // neg = step BW-1 (the two's-complement MSB: subtract). Descriptors wait in a two-entry queue (out_t_ready is a
 // register); a tile starts from the queue head when no tile is active or in the cycle the current tile's last
 // step issues (no lost cycle). The first descriptor after reset is queued in cycle 0 and started in cycle 1:
-// the first step issues in cycle 2. A tile's last step may not issue sooner than R cycles after the previous
-// tile's last step (the result merges take one row per cycle): a tile takes max(K*BW, R) cycles. The bit step
+// the first step issues in cycle 2. A tile's last step may not issue sooner than SP = R*C cycles after the
+// previous tile's last step (the read-out emits one of the tile's R*C results per cycle): a tile takes
+// max(K*BW, R*C) cycles. The bit step
 // is a one-hot ring and the "last step" flag a register, so the issue decision is shallow.
 module @@P@@_seq #(
     parameter R    = 2,
@@ -20,7 +21,8 @@ module @@P@@_seq #(
     parameter BW   = 8,
     parameter KW   = 10,    // width of the K field
     parameter KMAX = 1024,  // design maximum K
-    parameter SCW  = 2      // width of the last-step spacing counter (holds 0..R)
+    parameter SP   = 4,     // minimum spacing of tile-end steps: R*C (the read-out emits one result per cycle)
+    parameter SCW  = 3      // width of the last-step spacing counter (holds 0..SP)
 ) (
     input  wire               clk,
     input  wire               rst,
@@ -42,7 +44,7 @@ module @@P@@_seq #(
 );
     localparam [KW-1:0]  KMAXW = KMAX[KW-1:0];
     localparam [KW-1:0]  K1    = {{(KW-1){1'b0}}, 1'b1};
-    localparam [SCW-1:0] RS    = R[SCW-1:0];
+    localparam [SCW-1:0] RS    = SP[SCW-1:0];
 
     // ---- tile descriptors: a two-entry queue of sanitised descriptors {bad, K == 1, K}, so out_t_ready is a
     // register and the next tile's descriptor is at the head when the current tile ends (zero lost cycles) ----
@@ -62,8 +64,8 @@ module @@P@@_seq #(
     reg [BW-1:0]    ph;      // one-hot bit step of the next step (ph[i]: step i)
     reg             lastp;   // the next step is the tile's last (step BW-1 of its last MAC)
     reg             first;   // the next step is the tile's first
-    reg [SCW-1:0]   since;   // cycles since the last tile-end step (saturates at R)
-    reg             spok;    // (since == R): a tile-end step may issue
+    reg [SCW-1:0]   since;   // cycles since the last tile-end step (saturates at SP)
+    reg             spok;    // (since == SP): a tile-end step may issue
     reg             go;      // act & (~lastp | spok), precomputed
     reg [C*(BW-1)-1:0] wsh;  // per column: the weight bits still to send, next one at the bottom
 
@@ -113,7 +115,7 @@ module @@P@@_seq #(
         spok_n = spok;
         if (tend) begin
             since_n = {{(SCW-1){1'b0}}, 1'b1};
-            spok_n = (R == 1);
+            spok_n = (SP == 1);
         end else if (!spok) begin
             since_n = since + 1'b1;
             spok_n = (since + 1'b1 == RS);

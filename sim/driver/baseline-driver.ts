@@ -6,18 +6,22 @@
  * Tiling (as sim/driver/driver.ts): a job computes ACC = X · Wᵀ for W (M×K weights, one row per output channel) and
  * X (N×K data, one row per vector). Tiles cover C channels × R vectors over the whole K (channel tiles outer,
  * vector tiles inner); partial tiles are padded with zero weights/data whose results are dropped.
- * A tile is one descriptor (in_t_k = K), K weight beats (beat k: w[m0+c][k] of every column c) and K data
- * beats (beat k: x[n0+r][k] of every row r). It returns R result rows of C accumulators.
+ * A tile is one descriptor (in_t_k = K and the output-stage fields of its C channels: relu, bias, mul, shift),
+ * K weight beats (beat k: w[m0+c][k] of every column c) and K data beats (beat k: x[n0+r][k] of every row r).
+ * It returns R·C results, one per cycle in row-major order, each (row, col, acc, y) with
+ * y = requant(acc, bias, mul, shift) (sim/model/quant.ts, the TR array's output stage).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../gen/cli-util.ts';
-import type { TrConfig } from '../../gen/config.ts';
+import { type TrConfig, derive } from '../../gen/config.ts';
 import { type Baseline, type BaselineDerived, type BaselineKind, FIRST_STEP, buildBaseline, deriveBaseline } from '../../gen/baselines.ts';
 import type { HarnessSpec } from '../verilator/harness.ts';
 import { generateHarness } from '../verilator/harness.ts';
 import { dotExact } from '../model/dot.ts';
+import { requant } from '../model/quant.ts';
+import type { OutputParams } from './driver.ts';
 import { maxMagnitude } from '../model/terms.ts';
 import { type RunEnd, type SimBinary, buildSimulator, runSimulator } from '../verilator/verilator.ts';
 
@@ -27,6 +31,23 @@ export interface BaselineJob {
   W: number[][];
   /** N×K data vectors */
   X: number[][];
+  /** per output channel: the output stage (as the TR array's job.out); default relu off, bias 0, mul 1, shift 0 */
+  out?: OutputParams;
+}
+
+/** The output parameters of a job (the neutral ones when it has none). */
+export function jobOut(job: BaselineJob): OutputParams {
+  const M = job.W.length;
+  return job.out ?? { relu: false, bias: new Array<number>(M).fill(0), mul: new Array<number>(M).fill(1), shift: new Array<number>(M).fill(0) };
+}
+
+/** A tile descriptor beat (port values of the in_t_* fields). */
+export interface BaselineDescriptor {
+  in_t_k: bigint;
+  in_t_relu: bigint;
+  in_t_bias: bigint;
+  in_t_mul: bigint;
+  in_t_shift: bigint;
 }
 
 export interface BaselineTile {
@@ -40,8 +61,8 @@ export interface BaselineTile {
 }
 
 export interface BaselineStreams {
-  /** descriptor beats (in_t_k) */
-  t: bigint[];
+  /** descriptor beats */
+  t: BaselineDescriptor[];
   /** weight beats (in_w_data) */
   w: bigint[];
   /** data beats (in_x_data) */
@@ -79,6 +100,22 @@ export function checkBaselineJob(cfg: TrConfig, job: BaselineJob, where: string)
   };
   check(job.W, cfg.wBits, 'weights');
   check(job.X, cfg.xBits, 'inputs');
+  if (job.out === undefined) return;
+  const d = derive(cfg);
+  const M = job.W.length;
+  const o = job.out;
+  const int = (v: unknown, lo: number, hi: number, what: string): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) bad(`${what} = ${JSON.stringify(v)} is outside ${lo}..${hi}`);
+  };
+  for (const f of ['bias', 'mul', 'shift'] as const) {
+    if (!Array.isArray(o[f]) || o[f].length !== M) bad(`out.${f} must have one entry per output channel (${M})`);
+  }
+  const bMax = 2 ** (d.BBW - 1) - 1;
+  o.bias.forEach((v, i) => int(v, -bMax - 1, bMax, `out.bias[${i}] (${d.BBW}-bit signed)`));
+  if (d.MULW === 0) o.mul.forEach((v, i) => int(v, 1, 1, `out.mul[${i}] (shift-only design: the scale is a power of two, mul must be 1)`));
+  else o.mul.forEach((v, i) => int(v, 0, 2 ** d.MULW - 1, `out.mul[${i}] (${d.MULW}-bit unsigned)`));
+  o.shift.forEach((v, i) => int(v, 0, d.maxShift, `out.shift[${i}]`));
+  if (typeof o.relu !== 'boolean') bad('out.relu must be true or false');
 }
 
 /** The exact integer results of a job (what both baselines must return): N×M. */
@@ -86,11 +123,38 @@ export function exactJob(job: BaselineJob): number[][] {
   return job.X.map((x) => job.W.map((w) => dotExact(w, x)));
 }
 
+/** Golden-model results of a job: N×M exact accumulators and N×M outputs y of the TR output stage. */
+export interface BaselineResult {
+  acc: number[][];
+  y: number[][];
+}
+
+export function modelBaselineJob(cfg: TrConfig, job: BaselineJob): BaselineResult {
+  const o = jobOut(job);
+  const acc = exactJob(job);
+  const y = acc.map((row) => row.map((a, m) => requant(a, o.bias[m] as number, o.mul[m] as number, o.shift[m] as number, cfg.xBits, o.relu)));
+  return { acc, y };
+}
+
 /** Build the input streams of a sequence of jobs (one continuous run). With `blocks`, a channel tile's weight
  *  beats and a vector tile's data beats are stored once and referenced by the tiles. */
 export function buildBaselineStreams(cfg: TrConfig, kind: BaselineKind, jobs: readonly BaselineJob[], opts: { blocks?: boolean } = {}): BaselineStreams {
   const b = deriveBaseline(cfg, kind);
   const s: BaselineStreams = { t: [], w: [], x: [], tiles: [], ...(opts.blocks ? { blocks: { w: [], x: [] } } : {}) };
+  const descriptor = (job: BaselineJob, m0: number, K: number): BaselineDescriptor => {
+    const o = jobOut(job);
+    let bias = 0n;
+    let mul = 0n;
+    let shift = 0n;
+    for (let c = 0; c < b.C; c++) {
+      const m = m0 + c;
+      const real = m < job.W.length;
+      bias |= twos(real ? (o.bias[m] as number) : 0, b.BBW) << BigInt(c * b.BBW);
+      mul |= BigInt(real ? (o.mul[m] as number) : b.MULW === 0 ? 1 : 0) << BigInt(c * b.MBW);
+      shift |= BigInt(real ? (o.shift[m] as number) : 0) << BigInt(c * b.SW);
+    }
+    return { in_t_k: BigInt(K), in_t_relu: o.relu ? 1n : 0n, in_t_bias: bias, in_t_mul: mul, in_t_shift: shift };
+  };
   jobs.forEach((job, ji) => {
     checkBaselineJob(cfg, job, job.name ?? `job ${ji}`);
     const K = (job.W[0] as number[]).length;
@@ -127,7 +191,7 @@ export function buildBaselineStreams(cfg: TrConfig, kind: BaselineKind, jobs: re
       for (let n0 = 0; n0 < N; n0 += b.R) {
         const x = dataBeats(n0);
         s.tiles.push({ job: ji, m0, n0, K, ...(s.blocks ? { wBlock, xBlock: x.block } : {}) });
-        s.t.push(BigInt(K));
+        s.t.push(descriptor(job, m0, K));
         if (!s.blocks) {
           for (const v of wBeats) s.w.push(v);
           for (const v of x.beats) s.x.push(v);
@@ -138,18 +202,18 @@ export function buildBaselineStreams(cfg: TrConfig, kind: BaselineKind, jobs: re
   return s;
 }
 
-/** Harness description of a baseline top (streams t, w, x; one output line per result row). */
+/** Harness description of a baseline top (streams t, w, x; one output line per result). */
 export function baselineHarnessSpec(b: Baseline): HarnessSpec {
   return {
     top: b.top,
     ports: b.ports,
     channels: [
-      { key: 't', valid: 'in_t_valid', ready: 'out_t_ready', ports: ['in_t_k'] },
+      { key: 't', valid: 'in_t_valid', ready: 'out_t_ready', ports: ['in_t_k', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift'] },
       { key: 'w', valid: 'in_w_valid', ready: 'out_w_ready', ports: ['in_w_data'] },
       { key: 'x', valid: 'in_x_valid', ready: 'out_x_ready', ports: ['in_x_data'] },
     ],
     outValid: 'out_y_valid',
-    outPorts: ['out_y_row', 'out_y_acc'],
+    outPorts: ['out_y_row', 'out_y_col', 'out_y_data', 'out_y_acc'],
     status: { work: 'out_stat_work', err: 'out_err' },
   };
 }
@@ -158,7 +222,7 @@ const hex = (v: bigint): string => v.toString(16);
 
 /** Stimulus JSON Lines (sim/verilator/harness.ts format; block mode uses def/use). */
 export function baselineStimulusLines(s: BaselineStreams): string[] {
-  const lines = s.t.map((k) => `{"ch":"t","in_t_k":"${hex(k)}"}`);
+  const lines = s.t.map((t) => `{"ch":"t",${Object.entries(t).map(([k, v]) => `"${k}":"${hex(v as bigint)}"`).join(',')}}`);
   const wLine = (w: bigint): string => `{"ch":"w","in_w_data":"${hex(w)}"}`;
   const xLine = (x: bigint): string => `{"ch":"x","in_x_data":"${hex(x)}"}`;
   if (s.blocks) {
@@ -172,39 +236,44 @@ export function baselineStimulusLines(s: BaselineStreams): string[] {
   return lines;
 }
 
-/** One result row of the hardware. */
-export interface ResultRow {
+/** One result of the hardware. */
+export interface ResultItem {
   cycle: number;
   row: number;
-  /** C accumulators */
-  acc: number[];
+  col: number;
+  acc: number;
+  y: number;
 }
 
-export function unpackResultRow(b: BaselineDerived, cycle: number, ports: Record<string, bigint>): ResultRow {
-  const acc = ports['out_y_acc'] ?? 0n;
+export function unpackResult(b: BaselineDerived, cycle: number, ports: Record<string, bigint>): ResultItem {
   return {
     cycle,
     row: Number(ports['out_y_row'] ?? 0n),
-    acc: Array.from({ length: b.C }, (_, c) => signed(acc >> BigInt(c * b.accW), b.accW)),
+    col: Number(ports['out_y_col'] ?? 0n),
+    acc: signed(ports['out_y_acc'] ?? 0n, b.accW),
+    y: signed(ports['out_y_data'] ?? 0n, b.BX),
   };
 }
 
-/** Reassemble result rows (R per tile, tile order) into per-job N×M accumulators; a row tag that does not
- *  match its position in the stream is a hardware bug and throws. */
-export function assembleBaseline(cfg: TrConfig, kind: BaselineKind, jobs: readonly BaselineJob[], s: BaselineStreams, rows: readonly ResultRow[]): number[][][] {
+/** Reassemble results (R·C per tile, tile order, row-major within a tile) into per-job N×M accumulators and
+ *  outputs; a (row, col) tag that does not match its position in the stream is a hardware bug and throws. */
+export function assembleBaseline(cfg: TrConfig, kind: BaselineKind, jobs: readonly BaselineJob[], s: BaselineStreams, items: readonly ResultItem[]): BaselineResult[] {
   const b = deriveBaseline(cfg, kind);
-  const out = jobs.map((j) => j.X.map(() => new Array<number>(j.W.length).fill(NaN)));
+  const out = jobs.map((j) => ({ acc: j.X.map(() => new Array<number>(j.W.length).fill(NaN)), y: j.X.map(() => new Array<number>(j.W.length).fill(NaN)) }));
   s.tiles.forEach((t, ti) => {
     const job = jobs[t.job] as BaselineJob;
+    const o = out[t.job] as BaselineResult;
     for (let r = 0; r < b.R; r++) {
-      const row = rows[ti * b.R + r];
-      if (!row) continue;
-      if (row.row !== r) throw new Error(`hardware result row ${ti * b.R + r} is tagged row ${row.row} but should be row ${r}`);
-      const n = t.n0 + r;
-      if (n >= job.X.length) continue;
       for (let c = 0; c < b.C; c++) {
+        const idx = ti * b.SP + r * b.C + c;
+        const it = items[idx];
+        if (!it) continue;
+        if (it.row !== r || it.col !== c) throw new Error(`hardware result ${idx} is tagged (row ${it.row}, col ${it.col}) but should be (row ${r}, col ${c})`);
+        const n = t.n0 + r;
         const m = t.m0 + c;
-        if (m < job.W.length) ((out[t.job] as number[][])[n] as number[])[m] = row.acc[c] as number;
+        if (n >= job.X.length || m >= job.W.length) continue;
+        (o.acc[n] as number[])[m] = it.acc;
+        (o.y[n] as number[])[m] = it.y;
       }
     }
   });
@@ -213,8 +282,9 @@ export function assembleBaseline(cfg: TrConfig, kind: BaselineKind, jobs: readon
 
 /** Exact cycle schedule of a run with every input stream always valid (cycle 0 = first cycle after reset). */
 export interface BaselineSchedule {
-  tiles: { first: number; last: number; rowCycles: number[] }[];
-  /** cycles until the last result row has appeared (its cycle + 1) */
+  /** per tile: first and last step cycles, the cycles of its R·C results (row-major) */
+  tiles: { first: number; last: number; resultCycles: number[] }[];
+  /** cycles until the last result has appeared (its cycle + 1) */
   totalCycles: number;
   /** steps issued (out_stat_work) */
   workCycles: number;
@@ -223,8 +293,8 @@ export interface BaselineSchedule {
 /**
  * The sequencer's rules at the transaction level (see gen/baselines.ts): the first step issues in cycle 2,
  * a tile's S = K·s steps issue in consecutive cycles right after the previous tile's last step, except that
- * a tile's last step waits until R cycles after the previous tile's last step; row r leaves out_y
- * C + 4 + r cycles after its tile's last step.
+ * a tile's last step waits until R·C cycles after the previous tile's last step; result (r,c) leaves out_y
+ * C + 10 + r·C + c cycles after its tile's last step.
  */
 export function baselineSchedule(cfg: TrConfig, kind: BaselineKind, tiles: readonly { K: number }[]): BaselineSchedule {
   const b = deriveBaseline(cfg, kind);
@@ -234,15 +304,15 @@ export function baselineSchedule(cfg: TrConfig, kind: BaselineKind, tiles: reado
   let work = 0;
   for (const t of tiles) {
     const S = t.K * b.stepsPerMac;
-    const first = S === 1 ? Math.max(next, prevLast + b.R) : next;
-    const last = Math.max(first + S - 1, prevLast + b.R);
-    out.push({ first, last, rowCycles: Array.from({ length: b.R }, (_, r) => last + b.resultLatency + r) });
+    const first = S === 1 ? Math.max(next, prevLast + b.SP) : next;
+    const last = Math.max(first + S - 1, prevLast + b.SP);
+    out.push({ first, last, resultCycles: Array.from({ length: b.SP }, (_, i) => last + b.resultLatency + i) });
     prevLast = last;
     next = last + 1;
     work += S;
   }
   const lt = out[out.length - 1];
-  return { tiles: out, totalCycles: lt ? (lt.rowCycles[lt.rowCycles.length - 1] as number) + 1 : 0, workCycles: work };
+  return { tiles: out, totalCycles: lt ? (lt.resultCycles[lt.resultCycles.length - 1] as number) + 1 : 0, workCycles: work };
 }
 
 /** Build (or reuse from the cache) the Verilator simulator of a baseline. */
@@ -258,11 +328,11 @@ export interface BaselineSimOptions {
 }
 
 export interface BaselineSimResult {
-  /** per job: hardware N×M accumulators */
-  hw: number[][][];
-  /** per job: exact integer dot products */
-  exact: number[][][];
-  rows: ResultRow[];
+  /** per job: hardware N×M accumulators and outputs */
+  hw: BaselineResult[];
+  /** per job: the golden model (exact integer dot products, the TR output stage on them) */
+  model: BaselineResult[];
+  items: ResultItem[];
   end: RunEnd;
   schedule: BaselineSchedule;
   streams: BaselineStreams;
@@ -281,12 +351,12 @@ export async function simulateBaseline(cfg: TrConfig, kind: BaselineKind, jobs: 
     const outPath = join(dir, 'output.jsonl');
     writeFileSync(stim, baselineStimulusLines(streams).join('\n') + '\n');
     const { rows: raw, end } = await runSimulator(sim, stim, outPath, {
-      expectRows: streams.tiles.length * base.derived.R,
+      expectRows: streams.tiles.length * base.derived.SP,
       maxCycles: Math.max(10_000, sched.totalCycles * (opts.stallPct ? 20 : 2) + 1000),
       ...(opts.stallPct ? { stallPct: opts.stallPct, stallSeed: opts.stallSeed ?? 1 } : {}),
     });
-    const rows = raw.map((r) => unpackResultRow(base.derived, r.cyc, r.ports));
-    return { hw: assembleBaseline(cfg, kind, jobs, streams, rows), exact: jobs.map(exactJob), rows, end, schedule: sched, streams };
+    const items = raw.map((r) => unpackResult(base.derived, r.cyc, r.ports));
+    return { hw: assembleBaseline(cfg, kind, jobs, streams, items), model: jobs.map((j) => modelBaselineJob(cfg, j)), items, end, schedule: sched, streams };
   } finally {
     if (!opts.workDir) rmSync(dir, { recursive: true, force: true });
   }

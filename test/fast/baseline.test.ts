@@ -4,10 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../gen/cli-util.ts';
-import { PRESETS, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
+import { PRESETS, bitsFor, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { BASELINE_KINDS, buildBaseline, deriveBaseline } from '../../gen/baselines.ts';
+import { topPorts } from '../../gen/design.ts';
+import { OUT, READOUT, leafText } from '../../gen/leaves.ts';
 import { buildBenchWrapper } from '../../gen/bench/bench.ts';
-import { baselineSchedule, baselineStimulusLines, buildBaselineStreams, checkBaselineJob } from '../../sim/driver/baseline-driver.ts';
+import { baselineSchedule, baselineStimulusLines, buildBaselineStreams, checkBaselineJob, modelBaselineJob } from '../../sim/driver/baseline-driver.ts';
 import { lint } from '../../sim/verilator/verilator.ts';
 import { randomConfig } from '../helpers.ts';
 
@@ -69,19 +71,37 @@ describe('baselines: emission', () => {
       expect(head).toContain(`config sha256 ${b.configHash}`);
       for (const k of Object.keys(cfg)) expect(head).toMatch(new RegExp(`^//   ${k} +`, 'm'));
       const s = kind === 'bp' ? 1 : cfg.wBits;
-      expect(head).toContain(`cycles/tile  max(K*${s}, ${cfg.rows})`);
-      expect(head).toContain(`result row r leaves out_y ${cfg.cols + 4}+r cycles`);
+      expect(head).toContain(`cycles/tile  max(K*${s}, ${cfg.rows * cfg.cols})`);
+      expect(head).toContain(`result (r,c) leaves out_y ${cfg.cols + 10}+r*${cfg.cols}+c cycles`);
+      expect(head).toContain('output stage the TR array\'s: bias');
+      expect(head).toContain('no multiplier (shift only)'); // preset wide: outMulBits 0
     });
 
-    it(`${kind}: ports follow the config (same accumulator as the TR array)`, () => {
-      const cfg = presetConfig('mnist');
+    it(`${kind}: ports follow the config (same accumulator, output-stage fields and result ports as the TR array)`, () => {
+      for (const preset of ['mnist', 'wide']) {
+        const cfg = presetConfig(preset);
+        const d = derive(cfg);
+        const b = buildBaseline(cfg, kind);
+        const w = Object.fromEntries(b.ports.map((p) => [p.name, p.width]));
+        const tr = Object.fromEntries(topPorts(d).map((p) => [p.name, p.width]));
+        expect(w).toMatchObject({ in_t_k: bitsFor(cfg.maxK), in_w_data: cfg.cols * cfg.wBits, in_x_data: cfg.rows * cfg.xBits, out_stat_work: 32 });
+        for (const n of ['in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift', 'out_y_valid', 'out_y_row', 'out_y_col', 'out_y_data', 'out_y_acc']) {
+          expect({ preset, port: n, width: w[n] }).toEqual({ preset, port: n, width: tr[n] });
+        }
+        expect(b.signature.name).toBe(b.top);
+      }
+    });
+
+    it(`${kind}: the top instantiates the TR array's read-out and output stage leaves (same templates)`, () => {
+      const cfg = presetConfig('small');
       const b = buildBaseline(cfg, kind);
-      const w = Object.fromEntries(b.ports.map((p) => [p.name, p.width]));
-      expect(w).toMatchObject({
-        in_t_k: 11, in_w_data: cfg.cols * cfg.wBits, in_x_data: cfg.rows * cfg.xBits, out_y_row: 2,
-        out_y_acc: cfg.cols * derive(cfg).accW, out_stat_work: 32, out_y_valid: 1,
-      });
-      expect(b.signature.name).toBe(b.top);
+      const P = `${cfg.name}_${kind}`;
+      for (const leaf of [READOUT, OUT]) expect(b.files[`${P}_${leaf.suffix}.v`]).toContain(leafText(P, leaf));
+      const top = b.files[`${b.top}.v`]!;
+      expect(top).toMatch(new RegExp(`${P}_readout #\\(\\s*\\.R\\(\\d+\\),\\s*\\.C\\(\\d+\\),\\s*\\.CHAIN\\(1\\)`));
+      expect(top).toMatch(new RegExp(`${P}_out\\s+#`));
+      expect(top).toMatch(new RegExp(`${P}_rowbuf\\s+#`));
+      expect(top).toMatch(new RegExp(`${P}_outq\\s+#`));
     });
   }
 
@@ -98,31 +118,36 @@ describe('baselines: emission', () => {
 });
 
 describe('baselines: cycle model', () => {
-  it('one tile: K*s steps from cycle 2, rows C+4+r cycles after the last step', () => {
+  it('one tile: K*s steps from cycle 2, result (r,c) C+10+r*C+c cycles after the last step', () => {
     const cfg = presetConfig('default'); // 4x4, 8-bit
     const bp = buildBaseline(cfg, 'bp').schedule(784);
     const bs = buildBaseline(cfg, 'bs').schedule(784);
-    expect(bp).toEqual({ stepsPerMac: 1, steps: 784, tileCycles: 784, first: 2, last: 785, rowCycles: [793, 794, 795, 796], totalCycles: 797 });
-    expect(bs).toEqual({ stepsPerMac: 8, steps: 6272, tileCycles: 6272, first: 2, last: 6273, rowCycles: [6281, 6282, 6283, 6284], totalCycles: 6285 });
-    // short tiles take R cycles in a stream
-    expect(buildBaseline(cfg, 'bp').schedule(2).tileCycles).toBe(4);
+    const seq = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+    expect(bp).toEqual({ stepsPerMac: 1, steps: 784, tileCycles: 784, first: 2, last: 785, resultCycles: seq(799, 16), totalCycles: 815 });
+    expect(bs).toEqual({ stepsPerMac: 8, steps: 6272, tileCycles: 6272, first: 2, last: 6273, resultCycles: seq(6287, 16), totalCycles: 6303 });
+    // short tiles take R*C cycles in a stream; K >= R*C is never slowed down by the read-out
+    expect(buildBaseline(cfg, 'bp').schedule(2).tileCycles).toBe(16);
+    expect(buildBaseline(cfg, 'bp').schedule(16).tileCycles).toBe(16);
+    expect(buildBaseline(cfg, 'bp').schedule(17).tileCycles).toBe(17);
+    expect(buildBaseline(cfg, 'bs').schedule(2).tileCycles).toBe(16);
+    expect(buildBaseline(cfg, 'bs').schedule(1).tileCycles).toBe(16);
     expect(() => buildBaseline(cfg, 'bp').schedule(0)).toThrow(/outside/);
   });
 
-  it('a run: tiles back to back, a tile last step at least R cycles after the previous one', () => {
+  it('a run: tiles back to back, a tile last step at least R*C cycles after the previous one', () => {
     const cfg = presetConfig('default'); // R = 4, C = 4
-    const bp = baselineSchedule(cfg, 'bp', [{ K: 10 }, { K: 1 }, { K: 2 }, { K: 6 }]);
-    expect(bp.tiles.map((t) => [t.first, t.last])).toEqual([[2, 11], [15, 15], [16, 19], [20, 25]]);
-    expect(bp.tiles[3]!.rowCycles).toEqual([33, 34, 35, 36]);
-    expect(bp.totalCycles).toBe(37);
-    expect(bp.workCycles).toBe(19);
-    const bs = baselineSchedule(cfg, 'bs', [{ K: 10 }, { K: 1 }]);
-    expect(bs.tiles.map((t) => [t.first, t.last])).toEqual([[2, 81], [82, 89]]);
+    const bp = baselineSchedule(cfg, 'bp', [{ K: 20 }, { K: 1 }, { K: 2 }, { K: 6 }, { K: 16 }]);
+    expect(bp.tiles.map((t) => [t.first, t.last])).toEqual([[2, 21], [37, 37], [38, 53], [54, 69], [70, 85]]);
+    expect(bp.tiles[4]!.resultCycles).toEqual(Array.from({ length: 16 }, (_, i) => 85 + 14 + i));
+    expect(bp.totalCycles).toBe(85 + 14 + 16);
+    expect(bp.workCycles).toBe(45);
+    const bs = baselineSchedule(cfg, 'bs', [{ K: 10 }, { K: 1 }, { K: 2 }]);
+    expect(bs.tiles.map((t) => [t.first, t.last])).toEqual([[2, 81], [82, 97], [98, 113]]);
     // a single tile agrees with the per-tile formula
     for (const kind of BASELINE_KINDS) {
       const one = baselineSchedule(cfg, kind, [{ K: 7 }]).tiles[0]!;
       const f = buildBaseline(cfg, kind).schedule(7);
-      expect({ first: one.first, last: one.last, rows: one.rowCycles }).toEqual({ first: f.first, last: f.last, rows: f.rowCycles });
+      expect({ first: one.first, last: one.last, results: one.resultCycles }).toEqual({ first: f.first, last: f.last, results: f.resultCycles });
     }
   });
 });
@@ -133,7 +158,9 @@ describe('baselines: streams', () => {
     const job = { W: [[1, -2], [3, 4], [-7, 5]], X: [[-1, 6], [2, -3], [7, 0]] }; // M = 3, N = 3, K = 2
     const s = buildBaselineStreams(cfg, 'bs', [job]);
     expect(s.tiles.map((t) => [t.m0, t.n0, t.K])).toEqual([[0, 0, 2], [0, 2, 2], [2, 0, 2], [2, 2, 2]]);
-    expect(s.t).toEqual([2n, 2n, 2n, 2n]);
+    expect(s.t.map((t) => t.in_t_k)).toEqual([2n, 2n, 2n, 2n]);
+    // no output parameters: the neutral stage (bias 0, mul 1, shift 0, no ReLU); padded columns get mul 0
+    expect(s.t.map((t) => [t.in_t_relu, t.in_t_bias, t.in_t_mul, t.in_t_shift])).toEqual([[0n, 0n, 0x0101n, 0n], [0n, 0n, 0x0101n, 0n], [0n, 0n, 0x0001n, 0n], [0n, 0n, 0x0001n, 0n]]);
     // weight beat k: column c in bits [4c+3:4c]; tile (m0=0): k=0 {3, 1}, k=1 {4, -2}
     expect(s.w.slice(0, 2)).toEqual([0x31n, 0x4en]);
     // tile (m0=2): only column 0 is real: k=0 {0, -7}, k=1 {0, 5}
@@ -144,7 +171,28 @@ describe('baselines: streams', () => {
     expect(blocked.blocks!.w.length).toBe(2);
     expect(blocked.blocks!.x.length).toBe(2);
     expect(baselineStimulusLines(blocked).filter((l) => l.startsWith('{"use"')).length).toBe(8);
-    expect(baselineStimulusLines(s)[0]).toBe('{"ch":"t","in_t_k":"2"}');
+    expect(baselineStimulusLines(s)[0]).toBe('{"ch":"t","in_t_k":"2","in_t_relu":"0","in_t_bias":"0","in_t_mul":"101","in_t_shift":"0"}');
+  });
+
+  it('packs the output parameters per tile column like the TR descriptor (two\'s complement bias, column 0 low)', () => {
+    const cfg = presetConfig('tiny'); // C = 2, bias = accumulator width, 8-bit mul
+    const d = derive(cfg);
+    const job = { W: [[1], [2], [3]], X: [[1]], out: { relu: true, bias: [-1, 5, -2], mul: [3, 255, 7], shift: [1, 2, 3] } };
+    const s = buildBaselineStreams(cfg, 'bp', [job]);
+    const m = (1n << BigInt(d.BBW)) - 1n;
+    expect(s.t[0]).toEqual({ in_t_k: 1n, in_t_relu: 1n, in_t_bias: (5n << BigInt(d.BBW)) | m, in_t_mul: (255n << 8n) | 3n, in_t_shift: (2n << BigInt(d.SW)) | 1n });
+    expect(s.t[1]).toEqual({ in_t_k: 1n, in_t_relu: 1n, in_t_bias: (-2n) & m, in_t_mul: 7n, in_t_shift: 3n });
+    // the golden model: y = requant(acc, ...) of the exact dot products
+    expect(modelBaselineJob(cfg, job)).toEqual({ acc: [[1, 2, 3]], y: [[0, 7, 0]] }); // (2 + 5)·255 >> 2 = 446 clamps to 7
+    expect(() => checkBaselineJob(cfg, { ...job, out: { ...job.out, mul: [256, 1, 1] } }, 'j')).toThrow(/out.mul\[0\] \(8-bit unsigned\) = 256 is outside 0..255/);
+    expect(() => checkBaselineJob(presetConfig('wide'), { W: [[1]], X: [[1]], out: { relu: false, bias: [0], mul: [2], shift: [0] } }, 'j')).toThrow(/shift-only/);
+  });
+
+  it('parameter queue depth: 3 + floor((C + 5) / (R*C)) entries', () => {
+    expect(deriveBaseline(presetConfig('default'), 'bp').NQ).toBe(3); // 4x4
+    expect(deriveBaseline(presetConfig('tiny'), 'bp').NQ).toBe(4); // 2x2: 7/4
+    expect(deriveBaseline(presetConfig('ice'), 'bs').NQ).toBe(6); // 1x2: 7/2
+    expect(deriveBaseline(corner, 'bp').NQ).toBe(9); // 1x1
   });
 
   it('rejects jobs that do not fit the design', () => {
