@@ -9,7 +9,7 @@
  *   - tile cycles: the steady-state cycles between the ends of two consecutive tiles in a long back-to-back run
  *     with every input stream always valid. TR array: sim/driver/driver.ts schedule() over buildStreams() of a real
  *     job of `tiles` tiles (the marginal cost of the last tile; all marginal costs after the first tile are
- *     checked to be equal). Baselines: baselineTileSchedule().tileCycles = max(K·s, R), s = 1 (bp) or b_w (bs).
+ *     checked to be equal). Baselines: baselineTileSchedule().tileCycles = max(K·s, R·C), s = 1 (bp) or b_w (bs).
  *   - cycles per dot product = tile cycles / (R·C) (the array computes R·C of them at once).
  *   - MACs/s = R·C·K / (tile cycles / Fmax): multiply-accumulates of length-K dot products per second at the
  *     Fmax nextpnr reports. In TR mode a "MAC" is approximate: the weights keep k terms per group of g, the data
@@ -73,7 +73,7 @@ export function trTileCycles(cfg: TrConfig, control: Control, K: number, tiles =
   };
 }
 
-/** Steady-state cycles per tile of a baseline (tiles run back to back): max(K·s, R). */
+/** Steady-state cycles per tile of a baseline (tiles run back to back): max(K·s, R·C). */
 export function baselineTileCycles(cfg: TrConfig, kind: BaselineKind, K: number): number {
   return baselineTileSchedule(deriveBaseline(cfg, kind), K).tileCycles;
 }

@@ -166,7 +166,7 @@ export const DEFINITIONS = [
   'tile: one pass of the array over R data vectors × C output channels, i.e. R·C dot products of length K.',
   'cycles / tile: steady state, the cycles between the ends of two consecutive tiles of a long back-to-back run with every input stream valid. ' +
     'TR: sim/driver/driver.ts schedule() on buildStreams() of a real job of 4 tiles (marginal cost of a tile; all tiles after the first cost the same). ' +
-    'bp / bs: max(K·s, R) with s = 1 (bp) or b_w (bs) (gen/baselines.ts baselineTileSchedule). Both models are checked cycle-exactly against the RTL in test/medium.',
+    'bp / bs: max(K·s, R·C) with s = 1 (bp) or b_w (bs) (gen/baselines.ts baselineTileSchedule; R·C: the read-out emits one result per cycle, so only K·s < R·C is affected). Both models are checked cycle-exactly against the RTL in test/medium.',
   'cycles / dot product = cycles / tile ÷ (R·C).',
   'MACs/s = R·C·K ÷ (cycles / tile ÷ Fmax); MACs/s per LC = MACs/s ÷ logic cells used (core + bench wrapper).',
   'Fmax: nextpnr-ice40 timing report of the placed and routed design (one seed).',
@@ -263,7 +263,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 function benchNotes(cfg: TrConfig, K: number, b: Budget, rows: readonly BenchRow[], c: BenchResult['trCycles'], m?: Matched): string[] {
   const notes = [
     `TR mode computes an approximate dot product: each group of ${b.g} weights keeps its ${b.k} largest HESE terms and each data value its ${b.d} most significant terms, so a TR "MAC" is not an exact multiply-accumulate (accuracy is a workload question, see the MNIST results).`,
-    `The TR core includes its requantizing output stage (bias, ${cfg.outMulBits ? `${cfg.outMulBits}-bit multiplier` : 'shift only'}, clamp) and the read-out; the baselines output raw accumulators. ` +
+    `Every design carries the same requantizing output stage (bias, ${cfg.outMulBits ? `${cfg.outMulBits}-bit multiplier` : 'shift only'}, clamp, ReLU; the TR leaf tr_out.v) and the same kind of read-out (one result (row, col, acc, y) per cycle; the TR leaf tr_readout.v, in bp and bs over a row buffer of R shift chains), with per-column output parameters from each tile descriptor. ` +
       'Every design is wrapped in the same bench wrapper (LFSR inputs, parity-folded outputs; a few dozen LCs).',
     cfg.cell === 'tv'
       ? `TR cycles at the budget (tv cells, P = ${cfg.termsPerCycle} weight terms per cycle): ${Math.ceil(K / b.g)} groups × max(⌈k/P⌉, ⌈g/L⌉+1) = ${c.tr.tileCycles} cycles/tile (first tile after reset: ${c.tr.firstTileCycles}); conventional mode: ${c.conventional.tileCycles} (⌈g·T_w/P⌉ cycles per group of g).`

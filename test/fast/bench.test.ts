@@ -84,11 +84,13 @@ describe('bench metrics: cycles per tile', () => {
     expect(tr.tileCycles).toBe(32 * (4 + 1));
   });
 
-  it('baselines: max(K·s, R)', () => {
+  it('baselines: max(K·s, R·C)', () => {
     const cfg = benchConfig('hx8k');
     expect(baselineTileCycles(cfg, 'bp', 784)).toBe(784);
     expect(baselineTileCycles(cfg, 'bs', 784)).toBe(784 * 8);
-    expect(baselineTileCycles(cfg, 'bp', 2)).toBe(cfg.rows);
+    expect(baselineTileCycles(cfg, 'bp', 2)).toBe(cfg.rows * cfg.cols);
+    expect(baselineTileCycles(cfg, 'bs', 1)).toBe(cfg.rows * cfg.cols);
+    expect(baselineTileCycles(cfg, 'bp', cfg.rows * cfg.cols + 1)).toBe(cfg.rows * cfg.cols + 1);
   });
 
   it('the bench configs: K = 784 fits a tile; default budget g = 8, k = 4, d = 3; not load-bound', () => {

@@ -35,7 +35,7 @@ describe('bench:hw with the real tools', () => {
       const bp = r.rows.find((x) => x.kind === 'bp')!;
       expect(bp.tileCycles).toBe(16);
       expect(bp.macsPerSec).toBeCloseTo((2 * 16 * bp.synth.fmaxMHz * 1e6) / 16, 0);
-      // the TR core carries the output stage and the term machinery: it is the biggest of the three
+      // all three carry the same output stage and read-out; the TR core adds the term machinery: it is the biggest
       const lc = Object.fromEntries(r.designs.map((d) => [d.design, d.synth!.lc]));
       expect(lc['tr']).toBeGreaterThan(lc['bs']!);
       const out = join(tmp, 'bench');
