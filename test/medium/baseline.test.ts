@@ -189,7 +189,7 @@ describe('baselines vs the golden model (exact accumulators, TR output stage)', 
       const first = r.items.filter((_, i) => i % RC === 0).map((x) => x.cycle);
       expect({ kind, gaps: first.slice(1).map((c, i) => c - first[i]!) }).toEqual({ kind, gaps: Ks.slice(1).map((K) => Math.max(K * s, RC)) });
     }
-  });
+  }, 300_000); // two simulator builds (bp and bs)
 
   it('minimum spacing with a deep parameter queue: R = 1, C = 2 and 1x1 arrays, tiles of R*C steps and of 1 step (seed 42)', async () => {
     // with R*C < C + 5 a tile's output parameters outlive several later tiles' descriptors (queue depth NQ > 3)
@@ -202,7 +202,7 @@ describe('baselines vs the golden model (exact accumulators, TR output stage)', 
         await checkRun(cfg, kind, jobs, `${kind}/${cfg.name}/min spacing`);
       }
     }
-  });
+  }, 300_000); // four simulator builds
 });
 
 describe('baselines: exact latency', () => {
