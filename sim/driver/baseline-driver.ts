@@ -21,7 +21,7 @@ import type { HarnessSpec } from '../verilator/harness.ts';
 import { generateHarness } from '../verilator/harness.ts';
 import { dotExact } from '../model/dot.ts';
 import { requant } from '../model/quant.ts';
-import type { OutputParams } from './driver.ts';
+import { type OutputParams, checkOutStage } from './driver.ts';
 import { maxMagnitude } from '../model/terms.ts';
 import { type RunEnd, type SimBinary, buildSimulator, runSimulator } from '../verilator/verilator.ts';
 
@@ -101,21 +101,7 @@ export function checkBaselineJob(cfg: TrConfig, job: BaselineJob, where: string)
   check(job.W, cfg.wBits, 'weights');
   check(job.X, cfg.xBits, 'inputs');
   if (job.out === undefined) return;
-  const d = derive(cfg);
-  const M = job.W.length;
-  const o = job.out;
-  const int = (v: unknown, lo: number, hi: number, what: string): void => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) bad(`${what} = ${JSON.stringify(v)} is outside ${lo}..${hi}`);
-  };
-  for (const f of ['bias', 'mul', 'shift'] as const) {
-    if (!Array.isArray(o[f]) || o[f].length !== M) bad(`out.${f} must have one entry per output channel (${M})`);
-  }
-  const bMax = 2 ** (d.BBW - 1) - 1;
-  o.bias.forEach((v, i) => int(v, -bMax - 1, bMax, `out.bias[${i}] (${d.BBW}-bit signed)`));
-  if (d.MULW === 0) o.mul.forEach((v, i) => int(v, 1, 1, `out.mul[${i}] (shift-only design: the scale is a power of two, mul must be 1)`));
-  else o.mul.forEach((v, i) => int(v, 0, 2 ** d.MULW - 1, `out.mul[${i}] (${d.MULW}-bit unsigned)`));
-  o.shift.forEach((v, i) => int(v, 0, d.maxShift, `out.shift[${i}]`));
-  if (typeof o.relu !== 'boolean') bad('out.relu must be true or false');
+  checkOutStage(derive(cfg), job.out, job.W.length, bad);
 }
 
 /** The exact integer results of a job (what both baselines must return): N×M. */

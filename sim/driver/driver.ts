@@ -122,8 +122,15 @@ export function checkJob(cfg: TrConfig, job: Job, where: string): void {
     if (!Array.isArray(row) || row.length !== K) bad(`inputs row ${i} has ${Array.isArray(row) ? row.length : 'no'} values, expected K = ${K}`);
     row.forEach((v, j) => int(v, -xMax, xMax, `inputs[${i}][${j}] (${cfg.xBits}-bit)`));
   });
-  const M = job.W.length;
-  const o = job.out;
+  checkOutStage(d, job.out, job.W.length, bad);
+}
+
+/** Check a job's output-stage parameters (one per channel) against the design's widths; `bad` throws. Shared
+ *  by the TR array and the baselines, which carry the same output stage. */
+export function checkOutStage(d: Pick<Derived, 'BBW' | 'MULW' | 'maxShift'>, o: Job['out'], M: number, bad: (msg: string) => never): void {
+  const int = (v: unknown, lo: number, hi: number, what: string): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) bad(`${what} = ${JSON.stringify(v)} is outside ${lo}..${hi}`);
+  };
   for (const f of ['bias', 'mul', 'shift'] as const) {
     if (!Array.isArray(o[f]) || o[f].length !== M) bad(`out.${f} must have one entry per output channel (${M})`);
   }
