@@ -338,7 +338,7 @@ export function resultsMarkdown(r: DseResults, command: string): string {
       const front = ev.filter((e) => e.pareto).sort((a, b) => (b.accuracy as number) - (a.accuracy as number));
       lines.push(
         front.length
-          ? `Pareto front (MACs/s per LC against accuracy): ${front.map((e) => `${e.design} ${fieldLabel(e.fields)} ${modeLabel(e)} (${si(e.macsPerSecPerLc)}, ${pct(e.accuracy)})`.replace(/\s+/g, ' ')).join('; ')}. Plot: \`pareto-${b}.svg\`.`
+          ? `Pareto front (MACs/s per LC against accuracy): ${front.map((e) => `${modeLabel(e)} ${fieldLabel(e.fields)} (${si(e.macsPerSecPerLc)}, ${pct(e.accuracy)})`.replace(/\s+/g, ' ')).join('; ')}. Plot: \`pareto-${b}.svg\`.`
           : 'No Pareto front: no evaluation has a workload accuracy.',
         '',
       );
