@@ -1,37 +1,27 @@
 #!/usr/bin/env bash
-# Install what the tests need beyond npm packages (Debian packages, when missing): Verilator, redis-server.
+# Install what the tests need beyond npm packages (Debian packages, when missing): Verilator, redis-server,
+# and fpga-icestorm for `npm run flash` (optional: the tests do not need iceprog).
 set -euo pipefail
-if ! command -v verilator >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ]; then
-    echo "setup: installing verilator from Debian packages..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q verilator >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q verilator >/dev/null; }
-  else
-    echo "setup: verilator is missing; install it as root: apt-get install -y verilator" >&2
-    exit 1
-  fi
-fi
-# redis-server: the dse queue test (test/slow/dse.test.ts) starts one on a loopback port
-if ! command -v redis-server >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ]; then
-    echo "setup: installing redis-server from Debian packages..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q redis-server >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null; }
-  else
-    echo "setup: redis-server is missing; install it as root: apt-get install -y redis-server" >&2
-    exit 1
-  fi
-fi
-echo "setup: $(verilator --version); node $(node --version); g++ $(g++ -dumpversion); $(redis-server --version | cut -d" " -f1-3)"
 
-# npm run flash: iceprog (Debian package fpga-icestorm) when it is missing; only a warning when not root,
-# since the tests do not need it
-if ! command -v iceprog >/dev/null 2>&1; then
+# need COMMAND PACKAGE WHY required|optional: install PACKAGE from Debian when COMMAND is missing (as root);
+# otherwise say how, and fail when it is required.
+need() {
+  local cmd=$1 pkg=$2 why=$3 level=$4
+  command -v "$cmd" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = "0" ]; then
-    echo "setup: installing fpga-icestorm (iceprog) from Debian packages..."
+    echo "setup: installing $pkg ($why) from Debian packages..."
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q fpga-icestorm >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q fpga-icestorm >/dev/null; } || echo "setup: could not install fpga-icestorm (npm run flash needs iceprog)" >&2
+    if apt-get install -y -q "$pkg" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$pkg" >/dev/null; }; then
+      return 0
+    fi
+    echo "setup: could not install $pkg ($why)" >&2
   else
-    echo "setup: iceprog is missing (npm run flash needs it); install it as root: apt-get install -y fpga-icestorm" >&2
+    echo "setup: $cmd is missing ($why); install it as root: apt-get install -y $pkg" >&2
   fi
-fi
+  [ "$level" = optional ]
+}
+
+need verilator verilator "the Verilator simulations" required
+need redis-server redis-server "the dse queue test, test/slow/dse.test.ts" required
+need iceprog fpga-icestorm "npm run flash" optional
+echo "setup: $(verilator --version); node $(node --version); g++ $(g++ -dumpversion); $(redis-server --version | cut -d" " -f1-3); iceprog: $(command -v iceprog || echo missing)"
