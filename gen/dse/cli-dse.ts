@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { type ParsedArgs, UserError, checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from '../cli-util.ts';
-import { type JobEntry, jobDesign, jobKey, specOf } from './job.ts';
+import { type JobEntry, jobKey, specOf } from './job.ts';
 import { type Pending, type Progress, ResultCache, defaultConcurrency, progressLine, runLocal } from './pool.ts';
 import { checkRedis, parseRedisUrl, runQueued } from './queue.ts';
 import { type AccuracyTable, buildResults, readAccuracy, resultsFiles } from './report.ts';
@@ -66,7 +66,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
   const acc: AccuracyTable | null = space.accuracy ? readAccuracy(space.accuracy) : null;
   const out = checkOut(c.out || join('out', 'dse', space.name), 'dir');
   const cache = new ResultCache(checkOut(c.cache, 'dir', '--cache'));
-  const keys = points.map((p) => jobKey(specOf(p), jobDesign(specOf(p))));
+  const keys = points.map((p) => jobKey(specOf(p)));
   const jobs: Pending[] = [];
   const seen = new Set<string>();
   points.forEach((p, i) => {
@@ -105,7 +105,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
     if (e) entries.set(j.key, e);
   }
   const results = buildResults(space, points, keys, entries, acc, failed, Math.round((performance.now() - t0) / 100) / 10);
-  const written = writeFilesAtomic(out, resultsFiles(results, commandLine(argv).replace('npm run synth', 'npm run dse')));
+  const written = writeFilesAtomic(out, resultsFiles(results, commandLine(argv, 'dse')));
   process.stdout.write(`${points.length} points: ${results.points.filter((p) => p.outcome?.ok).length} synthesized, ${results.points.filter((p) => p.outcome && !p.outcome.ok).length} did not fit or failed in the tools, ${failed.length} jobs failed\nwrote ${written.join(', ')}\n`);
   if (failed.length) process.exitCode = 1;
 });

@@ -49,6 +49,11 @@ export interface JobEntry {
   run: { seconds: number; worker: string };
 }
 
+/** One line for progress logs: "5478 LC, 102.4 MHz" or why it did not synthesize. */
+export function outcomeText(o: JobOutcome): string {
+  return o.ok ? `${o.synth.lc} LC, ${o.synth.fmaxMHz.toFixed(1)} MHz` : o.reason;
+}
+
 export function specOf(p: SynthPoint): JobSpec {
   return { design: p.design, cfg: p.cfg, board: p.board, seed: p.seed, target: p.target, freqMHz: p.freqMHz };
 }

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { type JobEntry, type JobSpec, type SynthFn, runJob, workerName } from './job.ts';
+import { type JobEntry, type JobSpec, type SynthFn, outcomeText, runJob, workerName } from './job.ts';
 
 export class ResultCache {
   constructor(readonly dir: string) {
@@ -122,7 +122,7 @@ export async function runLocal(jobs: readonly Pending[], cache: ResultCache, o: 
         cache.put(e);
         times.push(e.run.seconds);
         running--;
-        progress(`done ${j.id} (${e.outcome.ok ? `${e.outcome.synth.lc} LC, ${e.outcome.synth.fmaxMHz.toFixed(1)} MHz` : e.outcome.reason}, ${e.run.seconds} s)`);
+        progress(`done ${j.id} (${outcomeText(e.outcome)}, ${e.run.seconds} s)`);
       } catch (err) {
         running--;
         if (o.signal?.aborted) return;

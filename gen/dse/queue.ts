@@ -15,11 +15,13 @@
 import { Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UserError } from '../cli-util.ts';
-import { type JobEntry, type JobSpec, runJob, workerName } from './job.ts';
+import { type JobEntry, type JobSpec, outcomeText, runJob, workerName } from './job.ts';
 import { type Pending, type PoolOptions, type ResultCache, estimate } from './pool.ts';
 
 export const QUEUE_NAME = 'trgen-dse';
 export const ATTEMPTS = 3;
+/** Every job: retried ATTEMPTS times when it throws; kept in Redis when done, so a resubmitted sweep is answered at once. */
+const JOB_OPTIONS = { attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false } as const;
 
 export interface RedisAddress {
   host: string;
@@ -88,7 +90,7 @@ export async function runQueued(jobs: readonly Pending[], cache: ResultCache, ur
     for (const j of todo) {
       const old = await Job.fromId<QueueJobData, JobEntry>(queue, j.key);
       if (old && (await old.getState()) === 'failed') await old.retry('failed');
-      else if (!old) await queue.add('synth', { key: j.key, id: j.id, spec: j.spec }, { jobId: j.key, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+      else if (!old) await queue.add('synth', { key: j.key, id: j.id, spec: j.spec }, { ...JOB_OPTIONS, jobId: j.key });
     }
     progress(`queued ${todo.length} jobs on ${url}`);
     let lastLine = '';
@@ -99,7 +101,7 @@ export async function runQueued(jobs: readonly Pending[], cache: ResultCache, ur
         const job = await Job.fromId<QueueJobData, JobEntry>(queue, key);
         if (!job) {
           // removed from Redis behind our back: queue it again
-          await queue.add('synth', { key, id: j.id, spec: j.spec }, { jobId: key, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+          await queue.add('synth', { key, id: j.id, spec: j.spec }, { ...JOB_OPTIONS, jobId: key });
           continue;
         }
         const state = await job.getState();
@@ -109,10 +111,10 @@ export async function runQueued(jobs: readonly Pending[], cache: ResultCache, ur
             failed.push({ id: j.id, key, error: 'the worker returned no result' });
             continue;
           }
-          cache.put(job.returnvalue);
-          times.push(job.returnvalue.run.seconds);
-          running = active;
-          progress(`done ${j.id} on ${job.returnvalue.run.worker} (${job.returnvalue.outcome.ok ? `${job.returnvalue.outcome.synth.lc} LC, ${job.returnvalue.outcome.synth.fmaxMHz.toFixed(1)} MHz` : job.returnvalue.outcome.reason}, ${job.returnvalue.run.seconds} s)`);
+          const e = job.returnvalue;
+          cache.put(e);
+          times.push(e.run.seconds);
+          progress(`done ${j.id} on ${e.run.worker} (${outcomeText(e.outcome)}, ${e.run.seconds} s)`);
         } else if (state === 'failed') {
           pending.delete(key);
           failed.push({ id: j.id, key, error: job.failedReason || 'failed' });
@@ -153,7 +155,7 @@ export async function runQueueWorker(o: WorkerOptions): Promise<void> {
       const me = workerName(`w${slot++ % o.concurrency}`);
       o.log(`start ${job.data.id} (${job.data.key.slice(0, 12)}, attempt ${job.attemptsMade + 1})`);
       const e = await runJob(job.data.spec, { worker: me, expectKey: job.data.key });
-      o.log(`done ${job.data.id}: ${e.outcome.ok ? `${e.outcome.synth.lc} LC, ${e.outcome.synth.fmaxMHz.toFixed(1)} MHz` : e.outcome.reason} (${e.run.seconds} s)`);
+      o.log(`done ${job.data.id}: ${outcomeText(e.outcome)} (${e.run.seconds} s)`);
       return e;
     },
     { connection: connection(addr), concurrency: o.concurrency, lockDuration: o.lockMs, stalledInterval: Math.max(1000, Math.round(o.lockMs / 2)), maxStalledCount: 5 },

@@ -9,14 +9,13 @@
  * = MACs/s / logic cells. Fmax and LC of a design are the medians over the seeds that placed it.
  */
 import { readFileSync } from 'node:fs';
-import { type Budget, type SynthNumbers, baselineTileCycles, fmtCycles, ratio, rowMetrics, si, trTileCycles } from '../bench/bench-metrics.ts';
+import { type Budget, type SynthNumbers, baselineTileCycles, defaultBudget, fmtCycles, ratio, rowMetrics, si, trTileCycles } from '../bench/bench-metrics.ts';
 import { UserError } from '../cli-util.ts';
 import type { TrConfig } from '../config.ts';
 import { GENERATOR_VERSION } from '../design.ts';
 import { type PlotSeries, renderPlot } from '../../workloads/mnist/svg.ts';
 import type { JobEntry } from './job.ts';
-import { type BoardId, type DseDesign, type Space, type SynthPoint } from './space.ts';
-import { defaultBudget } from '../bench/bench-metrics.ts';
+import { type BoardId, type DseDesign, type Space, type SynthPoint, fieldLabel } from './space.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Workload accuracy
@@ -25,7 +24,7 @@ import { defaultBudget } from '../bench/bench-metrics.ts';
 export interface AccuracyTable {
   source: string;
   xBits: number;
-  /** "g/k/d" -> accuracy (every layer at that budget, 8-bit... the net's weight width) */
+  /** "g/k/d" -> accuracy (every layer at that budget, weights of trWBits bits) */
   tr: Map<string, number>;
   /** weight width -> accuracy of conventional quantization (every layer at that width) */
   qt: Map<number, number>;
@@ -173,8 +172,6 @@ export function stat(xs: readonly number[]): Stat {
   return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
 }
 
-const fieldLabel = (f: Record<string, unknown>): string =>
-  Object.entries(f).map(([k, v]) => (k === 'shape' ? String(v) : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)).join(' ');
 
 /** Pareto-optimal among (perLc, accuracy), both maximized; evaluations without accuracy never are. */
 export function paretoFlags(items: readonly { perLc: number; accuracy: number | null }[]): boolean[] {

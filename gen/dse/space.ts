@@ -191,15 +191,16 @@ export function variants(s: Space): Record<string, unknown>[] {
   return out;
 }
 
-const short = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+/** The varied fields as in point ids and tables: "2x8 lanes=4 cell=tv" (a shape as is, other fields as k=v). */
+export function fieldLabel(f: Record<string, unknown>): string {
+  return Object.entries(f).map(([k, v]) => (k === 'shape' ? String(v) : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)).join(' ');
+}
 
 /** The config of a variant (shape expanded into rows/cols; name made unique and short). */
 function variantConfig(s: Space, fields: Record<string, unknown>, where: string): TrConfig {
   const { shape, ...rest } = fields;
   const sh = typeof shape === 'string' ? parseShape(shape) : {};
-  const merged = { ...s.base, ...rest, ...sh };
-  const cfg = resolveConfig(merged, where);
-  return cfg;
+  return resolveConfig({ ...s.base, ...rest, ...sh }, where);
 }
 
 /**
@@ -209,8 +210,7 @@ function variantConfig(s: Space, fields: Record<string, unknown>, where: string)
 export function expandSpace(s: Space): SynthPoint[] {
   const points: SynthPoint[] = [];
   for (const fields of variants(s)) {
-    const label = Object.entries(fields).map(([k, v]) => (k === 'shape' ? String(v) : `${k}=${short(v)}`)).join(' ');
-    const where = `sweep point ${label || '(base)'}`;
+    const where = `sweep point ${fieldLabel(fields) || '(base)'}`;
     let cfg: TrConfig;
     try {
       cfg = variantConfig(s, fields, where);
@@ -241,9 +241,8 @@ export function expandSpace(s: Space): SynthPoint[] {
       for (const board of s.boards) {
         for (const seed of s.seeds) {
           const f = { ...fields, ...dc.extra };
-          const fl = Object.entries(f).map(([k, v]) => (k === 'shape' ? String(v) : `${k}=${short(v)}`)).join(' ');
           points.push({
-            id: [dc.design, fl, board, `s${seed}`].filter((x) => x !== '').join(' '),
+            id: [dc.design, fieldLabel(f), board, `s${seed}`].filter((x) => x !== '').join(' '),
             design: dc.design,
             cfg: dc.cfg,
             fields: f,

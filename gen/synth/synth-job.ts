@@ -110,10 +110,10 @@ export function defaultOutDir(cfg: TrConfig, board: Board, target: 'board' | 'co
   return `out/synth/${cfg.name}-${board.id}${target === 'core' ? '-core' : ''}`;
 }
 
-/** A shell-quoted command line. */
-export function commandLine(argv: readonly string[]): string {
+/** A shell-quoted command line: npm run SCRIPT -- ARGV. */
+export function commandLine(argv: readonly string[], script = 'synth'): string {
   const q = (a: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return ['npm', 'run', 'synth', '--', ...argv].map(q).join(' ');
+  return ['npm', 'run', script, '--', ...argv].map(q).join(' ');
 }
 
 /** Compact description of the board top's host interface, for report.json. */
