@@ -69,7 +69,7 @@ import { createHash } from 'node:crypto';
 import { type TrConfig, bitsFor, clog2, derive } from './config.ts';
 import { GENERATOR_VERSION, canonicalJson } from './design.ts';
 import { emitModule } from './emit.ts';
-import { CLK_RST, DELAY, type Leaf, OUT, READOUT, Registry, delayed, inPort, leafText, need, outPort } from './leaves.ts';
+import { CLK_RST, DELAY, type Leaf, OUT, READOUT, Registry, delayed, inPort, leafText, need, outPort, outputPath } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Port, type Signature, cat, pack, slice } from './netlist.ts';
 
 export type BaselineKind = 'bp' | 'bs';
@@ -489,25 +489,7 @@ function buildTop(reg: Registry, b: BaselineDerived, array: Signature): Module {
   const go = m.wire('go', 1, 'read-out start (row 0 of a tile enters the row buffer)');
   const rbParams = { R: b.R, C: b.C, ACCW: b.accW, RW: b.RW };
   m.inst(reg.leaf(ROWBUF, rbParams), 'u_rowbuf', rbParams, { clk, rst, in_v: av, in_row: arow, in_res: ares, in_shift: shifts, out_head: heads, out_go: go });
-  const roParams = { R: b.R, C: b.C, CHAIN: 1, NRES: b.R, ACCW: b.accW, BBW: b.BBW, MBW: b.MBW, SW: b.SW, RW: b.RW, CW: b.CW };
-  const rv = m.wire('ro_v', 1);
-  const rrow = m.wire('ro_row', b.RW);
-  const rcol = m.wire('ro_col', b.CW);
-  const racc = m.wire('ro_acc', b.accW);
-  const rbias = m.wire('ro_bias', b.BBW);
-  const rmul = m.wire('ro_mul', b.MBW, undefined, { unused: b.MULW === 0 });
-  const rshift = m.wire('ro_shift', b.SW);
-  const rrelu = m.wire('ro_relu', 1);
-  m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
-    clk, rst, in_go: go, in_res: heads, out_shift: shifts, out_rot: rot,
-    in_bias: qBias, in_mul: qMul, in_shift: qShift, in_relu: qRelu,
-    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift_amt: rshift, out_relu: rrelu,
-  });
-  const outParams = { ACCW: b.accW, BBW: b.BBW, MBW: b.MBW, MULW: b.MULW, SW: b.SW, BX: b.BX, TAGW: b.RW + b.CW };
-  m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
-    clk, rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),
-    out_v: p['out_y_valid'] as Expr, out_tag: cat(p['out_y_row'] as Expr, p['out_y_col'] as Expr), out_y: p['out_y_data'] as Expr, out_acc: p['out_y_acc'] as Expr,
-  });
+  outputPath(m, reg, b, true, { clk, rst, go, res: heads, shifts, rot, bias: qBias, mul: qMul, shift: qShift, relu: qRelu }, p as Record<string, Expr>);
   return m.build(reg.sigs);
 }
 

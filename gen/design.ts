@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { type Derived, type TrConfig, derive } from './config.ts';
 import { emitModule } from './emit.ts';
-import { CELL, EDGE, OUT, READOUT, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, nafPairBits, trLeaves } from './leaves.ts';
-import { type Expr, type Module, ModuleBuilder, type Signature, cat, konst, pack, slice } from './netlist.ts';
+import { CELL, EDGE, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, nafPairBits, outputPath, trLeaves } from './leaves.ts';
+import { type Expr, type Module, ModuleBuilder, type Signature, konst, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
 
@@ -205,25 +205,7 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
 
   // read-out: starts goDelay cycles after the control word of a tile's last work cycle (cw bit 3)
   const go = delayed(m, reg, 'go', clk, rst, slice(cw, 3, 1), d.goDelay, 'read-out start');
-  const roParams = { R: d.R, C: d.C, CHAIN: tv ? 1 : 0, NRES: tv ? d.R : d.R * d.C, ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, SW: d.SW, RW: d.RW, CW: d.CW };
-  const rv = m.wire('ro_v', 1);
-  const rrow = m.wire('ro_row', d.RW);
-  const rcol = m.wire('ro_col', d.CW);
-  const racc = m.wire('ro_acc', d.accW);
-  const rbias = m.wire('ro_bias', d.BBW);
-  const rmul = m.wire('ro_mul', d.MBW, undefined, { unused: d.MULW === 0 });
-  const rshift = m.wire('ro_shift', d.SW);
-  const rrelu = m.wire('ro_relu', 1);
-  m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
-    clk, rst, in_go: go, in_res: res, out_shift: shifts, out_rot: rot,
-    in_bias: slice(pBias, 0, d.BBW), in_mul: slice(pMul, 0, d.MBW), in_shift: slice(pShift, 0, d.SW), in_relu: pRelu,
-    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift_amt: rshift, out_relu: rrelu,
-  });
-  const outParams = { ACCW: d.accW, BBW: d.BBW, MBW: d.MBW, MULW: d.MULW, SW: d.SW, BX: d.BX, TAGW: d.RW + d.CW };
-  m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
-    clk, rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),
-    out_v: p['out_y_valid'] as Expr, out_tag: cat(p['out_y_row'] as Expr, p['out_y_col'] as Expr), out_y: p['out_y_data'] as Expr, out_acc: p['out_y_acc'] as Expr,
-  });
+  outputPath(m, reg, d, tv, { clk, rst, go, res, shifts, rot, bias: slice(pBias, 0, d.BBW), mul: slice(pMul, 0, d.MBW), shift: slice(pShift, 0, d.SW), relu: pRelu }, p as Record<string, Expr>);
   return m.build(reg.sigs);
 }
 

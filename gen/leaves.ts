@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATE_DIR, TemplateError, substitute, templateParams } from './emit.ts';
-import type { Expr, Module, ModuleBuilder, Port, Signature } from './netlist.ts';
+import { type Expr, type Module, type ModuleBuilder, type Port, type Signature, cat } from './netlist.ts';
 
 export interface Leaf {
   /** module name suffix; the emitted module is `${prefix}_${suffix}` */
@@ -179,6 +179,43 @@ export class Registry {
 }
 
 /** `input` delayed by `depth` register stages (a DELAY leaf instance), or `input` itself for depth 0. */
+/** The widths the output path needs (Derived of the TR array and BaselineDerived both have them). */
+export interface OutPathWidths {
+  R: number; C: number; accW: number; BBW: number; MBW: number; MULW: number; SW: number; RW: number; CW: number; BX: number;
+}
+
+/**
+ * The output path every design carries (the TR array and the baselines): the read-out (READOUT: one result per
+ * cycle, from R shift chains with `chain`, else from all R·C held results) and the requantizing output stage
+ * (OUT), driving the top's out_y_* ports `p`. `res`, `shifts`, `rot` and `go` connect the read-out to the
+ * results; `params` are the current tile's per-column output parameters (column 0 in the low bits).
+ */
+export function outputPath(
+  m: ModuleBuilder, reg: Registry, w: OutPathWidths, chain: boolean,
+  c: { clk: Expr; rst: Expr; go: Expr; res: Expr; shifts: Expr; rot: Expr; bias: Expr; mul: Expr; shift: Expr; relu: Expr },
+  p: Record<string, Expr>,
+): void {
+  const roParams = { R: w.R, C: w.C, CHAIN: chain ? 1 : 0, NRES: chain ? w.R : w.R * w.C, ACCW: w.accW, BBW: w.BBW, MBW: w.MBW, SW: w.SW, RW: w.RW, CW: w.CW };
+  const rv = m.wire('ro_v', 1);
+  const rrow = m.wire('ro_row', w.RW);
+  const rcol = m.wire('ro_col', w.CW);
+  const racc = m.wire('ro_acc', w.accW);
+  const rbias = m.wire('ro_bias', w.BBW);
+  const rmul = m.wire('ro_mul', w.MBW, undefined, { unused: w.MULW === 0 });
+  const rshift = m.wire('ro_shift', w.SW);
+  const rrelu = m.wire('ro_relu', 1);
+  m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
+    clk: c.clk, rst: c.rst, in_go: c.go, in_res: c.res, out_shift: c.shifts, out_rot: c.rot,
+    in_bias: c.bias, in_mul: c.mul, in_shift: c.shift, in_relu: c.relu,
+    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift_amt: rshift, out_relu: rrelu,
+  });
+  const outParams = { ACCW: w.accW, BBW: w.BBW, MBW: w.MBW, MULW: w.MULW, SW: w.SW, BX: w.BX, TAGW: w.RW + w.CW };
+  m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
+    clk: c.clk, rst: c.rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),
+    out_v: p['out_y_valid'] as Expr, out_tag: cat(p['out_y_row'] as Expr, p['out_y_col'] as Expr), out_y: p['out_y_data'] as Expr, out_acc: p['out_y_acc'] as Expr,
+  });
+}
+
 export function delayed(m: ModuleBuilder, reg: Registry, name: string, clk: Expr, rst: Expr, input: Expr, depth: number, doc?: string): Expr {
   if (depth === 0) return input;
   const out = m.wire(name, input.width, doc);
