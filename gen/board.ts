@@ -32,8 +32,8 @@ export const BOARDS: Record<'icebreaker' | 'hx8k', BoardTarget> = {
 
 export interface BoardOptions {
   /** words of each memory (powers of two, 256..65536); defaults are chosen to fit the EBR budget */
-  depths?: Partial<Record<'w' | 'x' | 't' | 'y', number>>;
-  /** EBR blocks the default depths may use in total (default 24; UP5K has 30, HX8K 32) */
+  depths?: Partial<Record<'w' | 'x' | 't' | 'y' | 'p', number>>;
+  /** EBR blocks the default depths may use in total (default 28; UP5K has 30, HX8K 32) */
   ebrBudget?: number;
   /** also store the raw accumulators of every result row (memory 'a', same depth as 'y'); default false */
   acc?: boolean;
@@ -47,7 +47,7 @@ export interface BoardOptions {
   tableWordBits?: number;
 }
 
-export type MemName = 'w' | 'x' | 't' | 'y' | 'a';
+export type MemName = 'w' | 'x' | 't' | 'y' | 'a' | 'p';
 
 export interface BoardMemory {
   id: number;
@@ -86,12 +86,12 @@ export interface MemoryMap {
   acc: boolean;
 }
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MAGIC = 'TRGN';
 export const COMMANDS = { ping: 0x01, write: 0x02, read: 0x03, run: 0x04, status: 0x05 } as const;
 export const STATUS_CODES = { ok: 0, badMemory: 1, range: 2, watchdog: 4 } as const;
 
-/** What PING returns (after [0x81, status]): 34 bytes, in this order. */
+/** What PING returns (after [0x81, status]): 35 bytes, in this order. */
 export interface PingInfo {
   magic: string;
   version: number;
@@ -100,7 +100,7 @@ export interface PingInfo {
   R: number; C: number; L: number; G: number; BW: number; BX: number; WT: number; accW: number; BBW: number;
   MULW: number; SW: number; KW: number; DW: number; GW: number; NGW: number;
   tableWordBits: number; wordsPerEntry: number;
-  wAddrBits: number; xAddrBits: number; tAddrBits: number; yAddrBits: number; rxAddrBits: number;
+  wAddrBits: number; xAddrBits: number; tAddrBits: number; yAddrBits: number; pAddrBits: number; rxAddrBits: number;
   acc: number;
   clksPerBit: number;
 }
@@ -108,7 +108,7 @@ export interface PingInfo {
 export const PING_FIELDS: readonly (readonly [keyof PingInfo, number])[] = [
   ['magic', 4], ['version', 1], ['hash', 4], ['R', 1], ['C', 1], ['L', 1], ['G', 1], ['BW', 1], ['BX', 1], ['WT', 1],
   ['accW', 1], ['BBW', 1], ['MULW', 1], ['SW', 1], ['KW', 1], ['DW', 1], ['GW', 1], ['NGW', 1], ['tableWordBits', 1],
-  ['wordsPerEntry', 1], ['wAddrBits', 1], ['xAddrBits', 1], ['tAddrBits', 1], ['yAddrBits', 1], ['rxAddrBits', 1],
+  ['wordsPerEntry', 1], ['wAddrBits', 1], ['xAddrBits', 1], ['tAddrBits', 1], ['yAddrBits', 1], ['pAddrBits', 1], ['rxAddrBits', 1],
   ['acc', 1], ['clksPerBit', 2],
 ];
 
@@ -148,7 +148,7 @@ export function ebrCount(width: number, depth: number): number {
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 /** Tile-table entry fields (LSB first) for given memory address widths. */
-function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
+function tableFields(d: Derived, waw: number, xaw: number, paw: number): TableField[] {
   const spec: [string, number, string][] = [
     ['mode', 1, 'in_t_mode: 0 conventional, 1 term revealing'],
     ['k', d.KW, 'in_t_k: weight terms per group (TR)'],
@@ -156,9 +156,7 @@ function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
     ['g', d.GW, 'in_t_g: group size'],
     ['ngroups', d.NGW, 'in_t_ngroups: groups in the tile'],
     ['relu', 1, 'in_t_relu'],
-    ['bias', d.C * d.BBW, `in_t_bias: C x ${d.BBW}-bit signed, column 0 low`],
-    ['mul', d.C * d.MBW, `in_t_mul: C x ${d.MBW}-bit`],
-    ['shift', d.C * d.SW, `in_t_shift: C x ${d.SW}-bit`],
+    ['pset', paw, 'output-parameter set: the P word whose bias, mul and shift drive in_t_bias, in_t_mul, in_t_shift'],
     ['wFirst', waw, 'first weight-slot word (W address)'],
     ['wLast', waw, 'last weight-slot word (inclusive): wFirst + ngroups*k_eff - 1'],
     ['xFirst', xaw, 'first data-beat word (X address)'],
@@ -177,7 +175,9 @@ function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
 export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMap {
   const d = derive(cfg);
   const acc = opts.acc ?? false;
-  const widths: Record<MemName, number> = { w: d.C * d.WS, x: d.R * d.L * d.BX, t: 16, y: d.C * d.BX, a: d.C * d.accW };
+  const widths: Record<MemName, number> = {
+    w: d.C * d.WS, x: d.R * d.L * d.BX, t: 16, y: d.C * d.BX, a: d.C * d.accW, p: d.C * (d.BBW + d.MBW + d.SW),
+  };
   const rx = opts.rxFifo ?? 512;
   if (!isPow2(rx) || rx < 16 || rx > 65536) throw new UserError(`board: rxFifo ${rx} must be a power of two in 16..65536`);
   for (const [k, v] of Object.entries(opts.depths ?? {})) {
@@ -185,12 +185,14 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
     if (!isPow2(v) || v < 16 || v > 65536) throw new UserError(`board: depths.${k} = ${v} must be a power of two in 16..65536`);
   }
   const fixed = opts.depths ?? {};
-  const depth: Record<'w' | 'x' | 't' | 'y', number> = { w: fixed.w ?? 256, x: fixed.x ?? 256, t: fixed.t ?? 256, y: fixed.y ?? 256 };
+  const depth: Record<'w' | 'x' | 't' | 'y' | 'p', number> = {
+    w: fixed.w ?? 256, x: fixed.x ?? 256, t: fixed.t ?? 256, y: fixed.y ?? 256, p: fixed.p ?? 256,
+  };
 
   // table word: the narrowest multiple of 16 bits whose entry fetch (TE words + 2 cycles) fits in the
   // shortest tile (LMIN); depends on the address widths, so settle it together with the depths
   const layout = (): { fields: TableField[]; entryBits: number; tbw: number; te: number } => {
-    const fields = tableFields(d, clog2(depth.w), clog2(depth.x));
+    const fields = tableFields(d, clog2(depth.w), clog2(depth.x), clog2(depth.p));
     const last = fields[fields.length - 1] as TableField;
     const entryBits = last.lo + last.width;
     const maxTe = d.LMIN - 2;
@@ -207,11 +209,11 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   };
   const total = (): number => {
     const l = layout();
-    let n = ebrCount(widths.w, depth.w) + ebrCount(widths.x, depth.x) + ebrCount(l.tbw, depth.t) + ebrCount(widths.y, depth.y) + ebrCount(8, rx);
+    let n = ebrCount(widths.w, depth.w) + ebrCount(widths.x, depth.x) + ebrCount(l.tbw, depth.t) + ebrCount(widths.y, depth.y) + ebrCount(widths.p, depth.p) + ebrCount(8, rx);
     if (acc) n += ebrCount(widths.a, depth.y);
     return n;
   };
-  const budget = opts.ebrBudget ?? 24;
+  const budget = opts.ebrBudget ?? 28;
   const MAX_DEFAULT = 1024;
   const growable = (['x', 'w', 't', 'y'] as const).filter((k) => fixed[k] === undefined);
   for (let grew = true; grew; ) {
@@ -231,6 +233,7 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
     t: `tile table: ${l.te} words of ${l.tbw} bits per entry, word 0 = entry bits [${l.tbw - 1}:0]`,
     y: `results: one word per result row (C x ${d.BX}-bit y, column 0 low), R rows per tile entry`,
     a: `raw accumulators: one word per result row (C x ${d.accW}-bit, column 0 low), same addresses as y`,
+    p: `output-parameter sets: one word per set, {shift, mul, bias} = C x ${d.SW}-bit shift (high), C x ${d.MBW}-bit mul, C x ${d.BBW}-bit signed bias (low), column 0 low in each`,
   };
   const mems: BoardMemory[] = [];
   const add = (id: number, name: MemName, dep: number): void => {
@@ -242,6 +245,7 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   add(2, 't', depth.t);
   add(3, 'y', depth.y);
   if (acc) add(4, 'a', depth.y);
+  add(5, 'p', depth.p);
   return {
     memories: mems,
     table: { fields: l.fields, entryBits: l.entryBits, wordBits: l.tbw, wordsPerEntry: l.te, capacity: Math.floor(depth.t / l.te) },
@@ -276,9 +280,9 @@ export function tableField(map: MemoryMap, name: string): TableField {
 // ---------------------------------------------------------------- the core's interface (board_top.v)
 
 const CORE_PARAMS = [
-  'R', 'C', 'L', 'G', 'BW', 'BX', 'WT', 'KW', 'DW', 'GW', 'NGW', 'BBW', 'MBW', 'MULW', 'SW', 'ACCW', 'CW', 'HASH_LO', 'HASH_HI',
-  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'TBW', 'TE',
-  'O_MODE', 'O_K', 'O_D', 'O_G', 'O_NG', 'O_RELU', 'O_BIAS', 'O_MUL', 'O_SHIFT', 'O_WF', 'O_WL', 'O_XF', 'O_XL',
+  'R', 'C', 'L', 'G', 'BW', 'BX', 'WT', 'KW', 'DW', 'GW', 'NGW', 'BBW', 'MBW', 'MULW', 'SW', 'ACCW', 'CW', 'VERSION', 'HASH_LO', 'HASH_HI',
+  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'PAW', 'TBW', 'TE',
+  'O_MODE', 'O_K', 'O_D', 'O_G', 'O_NG', 'O_RELU', 'O_PS', 'O_WF', 'O_WL', 'O_XF', 'O_XL',
 ] as const;
 
 /** core port -> array port (array ports not listed: clk, out_y_row) */
@@ -346,13 +350,13 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
   const hashLe = Buffer.from(design.configHash.slice(0, 8), 'hex').readUInt32LE(0);
   const params: Record<string, number> = {
     R: d.R, C: d.C, L: d.L, G: d.G, BW: d.BW, BX: d.BX, WT: d.WS, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW, BBW: d.BBW, MBW: d.MBW,
-    MULW: d.MULW, SW: d.SW, ACCW: d.accW, CW: d.CW, HASH_LO: hashLe & 0xffff, HASH_HI: hashLe >>> 16,
+    MULW: d.MULW, SW: d.SW, ACCW: d.accW, CW: d.CW, VERSION: PROTOCOL_VERSION, HASH_LO: hashLe & 0xffff, HASH_HI: hashLe >>> 16,
     CLKS_PER_BIT: cpb, LEDW: board.ledWidth, LED_LOW: ledActiveLow(board) ? 1 : 0,
     HBW: Math.max(4, Math.round(Math.log2(board.clkHz))), WDW: wdw, RXAW: clog2(map.rxFifoBytes),
-    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, ACC_EN: map.acc ? 1 : 0,
+    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, PAW: mem('p').addrBits, ACC_EN: map.acc ? 1 : 0,
     TBW: map.table.wordBits, TE: map.table.wordsPerEntry,
-    O_MODE: off('mode'), O_K: off('k'), O_D: off('d'), O_G: off('g'), O_NG: off('ngroups'), O_RELU: off('relu'), O_BIAS: off('bias'),
-    O_MUL: off('mul'), O_SHIFT: off('shift'), O_WF: off('wFirst'), O_WL: off('wLast'), O_XF: off('xFirst'), O_XL: off('xLast'),
+    O_MODE: off('mode'), O_K: off('k'), O_D: off('d'), O_G: off('g'), O_NG: off('ngroups'), O_RELU: off('relu'), O_PS: off('pset'),
+    O_WF: off('wFirst'), O_WL: off('wLast'), O_XF: off('xFirst'), O_XL: off('xLast'),
   };
 
   // generated top: <P>_board = <P>_board_core + <P>_top
@@ -397,7 +401,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
     magic: MAGIC, version: PROTOCOL_VERSION, hash: hashLe, R: d.R, C: d.C, L: d.L, G: d.G, BW: d.BW, BX: d.BX, WT: d.WS, accW: d.accW,
     BBW: d.BBW, MULW: d.MULW, SW: d.SW, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW, tableWordBits: map.table.wordBits,
     wordsPerEntry: map.table.wordsPerEntry, wAddrBits: mem('w').addrBits, xAddrBits: mem('x').addrBits, tAddrBits: mem('t').addrBits,
-    yAddrBits: mem('y').addrBits, rxAddrBits: clog2(map.rxFifoBytes), acc: map.acc ? 1 : 0, clksPerBit: cpb,
+    yAddrBits: mem('y').addrBits, pAddrBits: mem('p').addrBits, rxAddrBits: clog2(map.rxFifoBytes), acc: map.acc ? 1 : 0, clksPerBit: cpb,
   };
   return {
     design,

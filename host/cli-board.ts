@@ -115,7 +115,7 @@ async function main(): Promise<number> {
     const info = await session.connect();
     report.board = { ...info };
     const d = derive(cfg);
-    console.log(`board at ${port}: ${cfg.name} (config sha256 ${hash.slice(0, 8)}...), ${d.R}×${d.C} array, w${d.BW}/x${d.BX}; build: CLKS_PER_BIT ${info.clksPerBit}, RX FIFO ${session.map.rxFifoBytes} B, W/X/T/Y depth ${session.map.memories.map((m) => m.depth).join('/')}${info.acc ? ', accumulators readable' : ''}`);
+    console.log(`board at ${port}: ${cfg.name} (config sha256 ${hash.slice(0, 8)}...), ${d.R}×${d.C} array, w${d.BW}/x${d.BX}; build: CLKS_PER_BIT ${info.clksPerBit}, RX FIFO ${session.map.rxFifoBytes} B, ${session.map.memories.map((m) => m.name.toUpperCase()).join('/')} depth ${session.map.memories.map((m) => m.depth).join('/')}${info.acc ? ', accumulators readable' : ''}`);
     let mismatches = 0;
     if (jobs) {
       const js = jobs;

@@ -241,13 +241,13 @@ export function splitRuns(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap): 
 }
 
 /**
- * The commands of one run as the session sends them: WRITEs of W, X and T cut to at most half the RX FIFO
+ * The commands of one run as the session sends them: the plan's WRITEs (W, X, T, P) cut to at most half the RX FIFO
  * (skipping words `known` says the board already holds), RUN, STATUS, the READs of the plan.
  */
 export function runCommands(map: MemoryMap, plan: RunPlan, known: Map<string, Map<number, bigint>> = new Map()): Command[] {
   const writeCmds = plan.commands.filter((c) => c.kind === 'write') as Extract<Command, { kind: 'write' }>[];
   const cmds: Command[] = [];
-  for (const mem of ['w', 'x', 't'] as const) {
+  for (const mem of [...new Set(writeCmds.map((c) => c.mem))]) {
     const words = writeCmds.filter((c) => c.mem === mem).flatMap((c) => c.words);
     const m = memory(map, mem);
     const per = Math.max(1, Math.floor((map.rxFifoBytes / 2 - 6) / m.bytes));

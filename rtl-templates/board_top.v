@@ -7,11 +7,12 @@
 //   UART 8N1 at CLKS_PER_BIT -> RX FIFO (2**RXAW bytes, one EBR) -> command processor -> UART TX.
 //   On-chip RAMs (@@P@@_board_ram, inferred EBRs): weights W (C*WT bits), data X (R*L*BX), tile table T
 //   (TBW-bit words, TE words per entry), results Y (C*BX, one word per result row), raw accumulators A
-//   (C*ACCW, only with ACC_EN).
+//   (C*ACCW, only with ACC_EN), output-parameter sets P (C*(BBW+MBW+SW) bits: the per-column bias, mul and
+//   shift of a tile, named by the entry's pset field, so they are never copied into registers here).
 //
 // Byte protocol (every multi-byte number little-endian; sim/driver/host.ts is the host side). Every command is
 // answered by [0x80|cmd, status, payload]; an unknown command byte c by [0xFF, c].
-//   0x01 PING                                   -> status 0, 34 info bytes (magic "TRGN", version, config
+//   0x01 PING                                   -> status 0, 35 info bytes (magic "TRGN", version, config
 //                                                  hash, widths, memory sizes, CLKS_PER_BIT; see info below)
 //   0x02 WRITE mem, addr16, count16, data        data = count words of ceil(width/8) bytes each
 //                                                -> status (0 ok, 1 bad mem: no data bytes are consumed,
@@ -28,8 +29,10 @@
 //   it never runs more than 2**RXAW bytes ahead of the board (sim/driver/host.ts planRun() streams stay far below).
 //
 // RUN: a fetcher reads table entries (TE words each, one per cycle) into a staging register; a complete entry
-// is pushed to a two-entry descriptor FIFO (its head drives the array's in_t_* ports) and its weight and data
-// address ranges to two stream feeders (@@P@@_board_feed) that read W and X back to back, using the RAMs'
+// is pushed to a two-entry descriptor FIFO (its head drives the array's in_t_* ports; in_t_bias, in_t_mul and
+// in_t_shift come from the read register of P, which is read at the head's pset whenever a new entry becomes
+// the head, so they are valid in the same cycle as the head) and its weight and data address ranges to two
+// stream feeders (@@P@@_board_feed) that read W and X back to back, using the RAMs'
 // read registers as the stream data registers. The descriptor stream is held invalid for PRIME cycles so that
 // three entries are staged and both feeders are primed; from then on every stream is valid whenever the array
 // can take it (needs TE + 2 <= R*C + 5, checked by gen/board.ts), so the array runs its exact schedule:
@@ -56,6 +59,7 @@ module @@P@@_board_core #(
     parameter SW      = 5,
     parameter ACCW    = 14,
     parameter CW      = 1,
+    parameter VERSION = 2,     // protocol version (gen/board.ts PROTOCOL_VERSION)
     parameter HASH_LO = 0,     // first 4 bytes of the config's sha256, as two 16-bit halves
     parameter HASH_HI = 0,
     // board
@@ -70,6 +74,7 @@ module @@P@@_board_core #(
     parameter TAW     = 8,
     parameter YAW     = 8,
     parameter ACC_EN  = 0,
+    parameter PAW     = 8,
     parameter TBW     = 16,
     parameter TE      = 8,
     // tile-table entry layout: bit offsets in the TE*TBW-bit entry (word 0 = low bits); gen/board.ts
@@ -79,13 +84,11 @@ module @@P@@_board_core #(
     parameter O_G     = 7,
     parameter O_NG    = 10,
     parameter O_RELU  = 17,
-    parameter O_BIAS  = 18,
-    parameter O_MUL   = 46,
-    parameter O_SHIFT = 62,
-    parameter O_WF    = 72,
-    parameter O_WL    = 80,
-    parameter O_XF    = 88,
-    parameter O_XL    = 96
+    parameter O_PS    = 18,
+    parameter O_WF    = 26,
+    parameter O_WL    = 34,
+    parameter O_XF    = 42,
+    parameter O_XL    = 50
 ) (
     input  wire                clk,
     input  wire                uart_rx,
@@ -118,21 +121,21 @@ module @@P@@_board_core #(
     input  wire                a_busy,
     input  wire [31:0]         a_stat_work
 );
-    localparam [7:0] VERSION = 8'd1;
     // memories
-    localparam [2:0] M_W = 3'd0, M_X = 3'd1, M_T = 3'd2, M_Y = 3'd3, M_A = 3'd4;
-    localparam WWW = C * WT, XWW = R * L * BX, YWW = C * BX, AWW = C * ACCW;
+    localparam [2:0] M_W = 3'd0, M_X = 3'd1, M_T = 3'd2, M_Y = 3'd3, M_A = 3'd4, M_P = 3'd5;
+    localparam WWW = C * WT, XWW = R * L * BX, YWW = C * BX, AWW = C * ACCW, PWW = C * (BBW + MBW + SW);
     localparam WB_W = (WWW + 7) / 8, WB_X = (XWW + 7) / 8, WB_T = (TBW + 7) / 8, WB_Y = (YWW + 7) / 8, WB_A = (AWW + 7) / 8;
+    localparam WB_P = (PWW + 7) / 8;
     localparam SHB0 = (WB_W > WB_X) ? WB_W : WB_X;
     localparam SHB1 = (SHB0 > WB_T) ? SHB0 : WB_T;
     localparam SHB2 = (SHB1 > WB_Y) ? SHB1 : WB_Y;
-    localparam SHB  = (ACC_EN != 0 && WB_A > SHB2) ? WB_A : SHB2;
+    localparam SHB3 = (SHB2 > WB_P) ? SHB2 : WB_P;
+    localparam SHB  = (ACC_EN != 0 && WB_A > SHB3) ? WB_A : SHB3;
     localparam SHW  = SHB * 8;
     localparam AWR  = (ACC_EN != 0) ? AWW : 8;   // width of the accumulator RAM's read data (a dummy without it)
-    // descriptor: {shift, mul, bias, relu, ngroups, g, d, k, mode}
-    localparam DESCW = 1 + KW + DW + GW + NGW + 1 + C * (BBW + MBW + SW);
-    localparam D_K = 1, D_D = D_K + KW, D_G = D_D + DW, D_NG = D_G + GW, D_RELU = D_NG + NGW, D_BIAS = D_RELU + 1;
-    localparam D_MUL = D_BIAS + C * BBW, D_SHIFT = D_MUL + C * MBW;
+    // descriptor: {pset, relu, ngroups, g, d, k, mode}
+    localparam DESCW = 1 + KW + DW + GW + NGW + 1 + PAW;
+    localparam D_K = 1, D_D = D_K + KW, D_G = D_D + DW, D_NG = D_G + GW, D_RELU = D_NG + NGW, D_PS = D_RELU + 1;
     localparam ENTW = TE * TBW;
     localparam TEW = $clog2(TE + 1);
     localparam PRIME = 3 * TE + 3;
@@ -140,14 +143,14 @@ module @@P@@_board_core #(
     // commands and response kinds
     localparam [7:0] C_PING = 8'h01, C_WRITE = 8'h02, C_READ = 8'h03, C_RUN = 8'h04, C_STATUS = 8'h05;
     localparam [1:0] K_HDR = 2'd0, K_UNK = 2'd1, K_PING = 2'd2, K_STAT = 2'd3;
-    localparam [5:0] PING_LEN = 6'd36, STAT_LEN = 6'd11;
+    localparam [5:0] PING_LEN = 6'd37, STAT_LEN = 6'd11;
     localparam [3:0] S_IDLE = 4'd0, S_ARGS = 4'd1, S_DECODE = 4'd2, S_WDATA = 4'd3, S_WCOMMIT = 4'd4,
                      S_RISSUE = 4'd5, S_RLATCH = 4'd6, S_RSEND = 4'd7, S_SEND = 4'd8, S_RUN0 = 4'd9, S_RUN = 4'd10;
     // PING info as 32-bit constants (sliced to bytes below)
     localparam [31:0] P_R = R, P_C = C, P_L = L, P_G = G, P_BW = BW, P_BX = BX, P_WT = WT, P_ACCW = ACCW;
     localparam [31:0] P_BBW = BBW, P_MULW = MULW, P_SW = SW, P_KW = KW, P_DW = DW, P_GW = GW, P_NGW = NGW;
-    localparam [31:0] P_TBW = TBW, P_TE = TE, P_WAW = WAW, P_XAW = XAW, P_TAW = TAW, P_YAW = YAW, P_RXAW = RXAW;
-    localparam [31:0] P_ACC = ACC_EN, P_CPB = CLKS_PER_BIT, P_HLO = HASH_LO, P_HHI = HASH_HI;
+    localparam [31:0] P_TBW = TBW, P_TE = TE, P_WAW = WAW, P_XAW = XAW, P_TAW = TAW, P_YAW = YAW, P_PAW = PAW, P_RXAW = RXAW;
+    localparam [31:0] P_VER = VERSION, P_ACC = ACC_EN, P_CPB = CLKS_PER_BIT, P_HLO = HASH_LO, P_HHI = HASH_HI;
 
     // ------------------------------------------------------------------ reset
     reg [3:0] por_cnt = 4'd0;
@@ -213,13 +216,13 @@ module @@P@@_board_core #(
     reg  [15:0]    addr;      // word address of WRITE/READ (upper bits beyond a memory's width unused)
     /* verilator lint_on UNUSED */
     reg  [15:0]    cnt;
-    reg  [SHW-1:0] sh;        // WRITE: bytes shift in from the top; READ: word shifts out at the bottom
+    reg  [SHW-1:0] sh;        // WRITE: bytes shift in from the top (a plain shift register, no read path)
     reg  [7:0]     bcnt;
     reg  [31:0]    cyc, cyc_last, work_last;
     reg            to_seen;
 
     wire [2:0]  a_mem   = args[2:0];
-    wire        mem_ok  = (args[7:3] == 5'd0) && (a_mem <= M_Y || (a_mem == M_A && ACC_EN != 0));
+    wire        mem_ok  = (args[7:3] == 5'd0) && (a_mem <= M_Y || (a_mem == M_A && ACC_EN != 0) || a_mem == M_P);
     wire [15:0] a_addr  = args[23:8];
     wire [15:0] a_cnt   = args[39:24];
     wire [15:0] r_first = args[15:0];
@@ -233,6 +236,7 @@ module @@P@@_board_core #(
             M_X:     begin aw_sel = XAW[4:0]; wb_sel = WB_X[7:0]; end
             M_T:     begin aw_sel = TAW[4:0]; wb_sel = WB_T[7:0]; end
             M_Y:     begin aw_sel = YAW[4:0]; wb_sel = WB_Y[7:0]; end
+            M_P:     begin aw_sel = PAW[4:0]; wb_sel = WB_P[7:0]; end
             default: begin aw_sel = YAW[4:0]; wb_sel = WB_A[7:0]; end
         endcase
     end
@@ -262,6 +266,9 @@ module @@P@@_board_core #(
     wire [TBW-1:0] t_rdata;
     wire [YWW-1:0] y_rdata;
     wire [AWR-1:0] acc_rdata;
+    wire [PWW-1:0] p_rdata;
+    reg            p_fre;                 // run engine: read the parameter set of the next head
+    reg  [PAW-1:0] p_faddr;
     reg            t_fre;                 // fetcher read of the table this cycle
     reg  [TAW-1:0] f_addr;
     reg            row_done;
@@ -285,6 +292,10 @@ module @@P@@_board_core #(
         .clk(clk), .in_we(run_sel ? row_done : (cmd_we && a_mem == M_Y)), .in_waddr(run_sel ? yaddr : addr[YAW-1:0]),
         .in_wdata(run_sel ? ybuf : sh[SHW-WB_Y*8 +: YWW]),
         .in_re(cmd_re && a_mem == M_Y), .in_raddr(addr[YAW-1:0]), .out_rdata(y_rdata)
+    );
+    @@P@@_board_ram #(.W(PWW), .AW(PAW)) u_pram (
+        .clk(clk), .in_we(cmd_we && a_mem == M_P), .in_waddr(addr[PAW-1:0]), .in_wdata(sh[SHW-WB_P*8 +: PWW]),
+        .in_re(run_sel ? p_fre : (cmd_re && a_mem == M_P)), .in_raddr(run_sel ? p_faddr : addr[PAW-1:0]), .out_rdata(p_rdata)
     );
     generate
         if (ACC_EN != 0) begin : g_acc
@@ -326,9 +337,16 @@ module @@P@@_board_core #(
     wire            progress = t_pop || (a_w_valid && a_w_ready) || (a_x_valid && a_x_ready) || a_y_valid || row_done || !go;
     wire            abort   = run_sel && !run_done && (wd == {WDW{1'b1}});
     wire            clr     = rst || (st == S_RUN0) || abort;
-    wire [DESCW-1:0] stg_desc = {stg[O_SHIFT +: C*SW], stg[O_MUL +: C*MBW], stg[O_BIAS +: C*BBW], stg[O_RELU],
+    wire [DESCW-1:0] stg_desc = {stg[O_PS +: PAW], stg[O_RELU],
                                  stg[O_NG +: NGW], stg[O_G +: GW], stg[O_D +: DW], stg[O_K +: KW], stg[O_MODE]};
     always @(*) t_fre = f_start || f_act;
+    // P is read when an entry becomes the head (the read register then holds the head's set in the cycle the
+    // head is first offered): the staged entry when it goes straight to the head, else dn when the head pops
+    wire            to_head_stg = push && (!dh_v || t_pop);
+    always @(*) begin
+        p_fre   = to_head_stg || (t_pop && dn_v);
+        p_faddr = to_head_stg ? stg[O_PS +: PAW] : dn[D_PS +: PAW];
+    end
 
     // two queued ranges suffice: an entry's ranges are pushed when it enters the descriptor FIFO, and by the
     // time a third could wait, the feeders have started the oldest (tile e-1's streams end before pop_e)
@@ -349,9 +367,9 @@ module @@P@@_board_core #(
     assign a_t_g       = dh[D_G +: GW];
     assign a_t_ngroups = dh[D_NG +: NGW];
     assign a_t_relu    = dh[D_RELU];
-    assign a_t_bias    = dh[D_BIAS +: C*BBW];
-    assign a_t_mul     = dh[D_MUL +: C*MBW];
-    assign a_t_shift   = dh[D_SHIFT +: C*SW];
+    assign a_t_bias    = p_rdata[0 +: C*BBW];
+    assign a_t_mul     = p_rdata[C*BBW +: C*MBW];
+    assign a_t_shift   = p_rdata[C*(BBW+MBW) +: C*SW];
     assign a_w_valid   = wf_valid && run_sel;
     assign a_w_data    = w_rdata;
     assign a_x_valid   = xf_valid && run_sel;
@@ -433,7 +451,7 @@ module @@P@@_board_core #(
             6'd1:  info = 8'h52;  // 'R'
             6'd2:  info = 8'h47;  // 'G'
             6'd3:  info = 8'h4e;  // 'N'
-            6'd4:  info = VERSION;
+            6'd4:  info = P_VER[7:0];
             6'd5:  info = P_HLO[7:0];
             6'd6:  info = P_HLO[15:8];
             6'd7:  info = P_HHI[7:0];
@@ -459,10 +477,11 @@ module @@P@@_board_core #(
             6'd27: info = P_XAW[7:0];
             6'd28: info = P_TAW[7:0];
             6'd29: info = P_YAW[7:0];
-            6'd30: info = P_RXAW[7:0];
-            6'd31: info = P_ACC[7:0];
-            6'd32: info = P_CPB[7:0];
-            6'd33: info = P_CPB[15:8];
+            6'd30: info = P_PAW[7:0];
+            6'd31: info = P_RXAW[7:0];
+            6'd32: info = P_ACC[7:0];
+            6'd33: info = P_CPB[7:0];
+            6'd34: info = P_CPB[15:8];
             default: info = 8'h00;
         endcase
     end
@@ -476,11 +495,31 @@ module @@P@@_board_core #(
         else rsp_byte = work_last[(ridx - 6'd7)*8 +: 8];
     end
 
+    // READ: byte bcnt of the word in the selected memory's read register (it holds the word while it is sent),
+    // chosen per memory and then among the memories, so no word-wide register or multiplexer is needed
+    wire [SHW+WWW-1:0] w_pad = {{SHW{1'b0}}, w_rdata};
+    wire [SHW+XWW-1:0] x_pad = {{SHW{1'b0}}, x_rdata};
+    wire [SHW+TBW-1:0] t_pad = {{SHW{1'b0}}, t_rdata};
+    wire [SHW+YWW-1:0] y_pad = {{SHW{1'b0}}, y_rdata};
+    wire [SHW+PWW-1:0] p_pad = {{SHW{1'b0}}, p_rdata};
+    wire [SHW+AWR-1:0] a_pad = {{SHW{1'b0}}, acc_rdata};
+    reg  [7:0]     rd_byte;
+    always @(*) begin
+        case (a_mem)
+            M_W:     rd_byte = w_pad[bcnt*8 +: 8];
+            M_X:     rd_byte = x_pad[bcnt*8 +: 8];
+            M_T:     rd_byte = t_pad[bcnt*8 +: 8];
+            M_Y:     rd_byte = y_pad[bcnt*8 +: 8];
+            M_P:     rd_byte = p_pad[bcnt*8 +: 8];
+            default: rd_byte = a_pad[bcnt*8 +: 8];
+        endcase
+    end
+
     // ------------------------------------------------------------------ command processor
     always @(posedge clk) begin
         if (rst) begin
             st <= S_IDLE; after <= S_IDLE; cmd <= 8'd0; args <= 48'd0; argi <= 3'd0; status <= 8'd0;
-            kind <= K_HDR; ridx <= 6'd0; rlen <= 6'd0; addr <= 16'd0; cnt <= 16'd0; sh <= {SHW{1'b0}};
+            kind <= K_HDR; ridx <= 6'd0; rlen <= 6'd0; addr <= 16'd0; cnt <= 16'd0;
             bcnt <= 8'd0; cyc <= 32'd0; cyc_last <= 32'd0; work_last <= 32'd0; to_seen <= 1'b0;
             tx_v <= 1'b0; tx_b <= 8'd0;
         end else begin
@@ -548,21 +587,12 @@ module @@P@@_board_core #(
                 end
                 S_RISSUE: st <= S_RLATCH;
                 S_RLATCH: begin
-                    sh <= {SHW{1'b0}};
-                    case (a_mem)
-                        M_W:     sh[WWW-1:0] <= w_rdata;
-                        M_X:     sh[XWW-1:0] <= x_rdata;
-                        M_T:     sh[TBW-1:0] <= t_rdata;
-                        M_Y:     sh[YWW-1:0] <= y_rdata;
-                        default: sh[AWR-1:0] <= acc_rdata;
-                    endcase
                     bcnt <= 8'd0;
                     st <= S_RSEND;
                 end
                 S_RSEND: if (!tx_v) begin
                     tx_v <= 1'b1;
-                    tx_b <= sh[7:0];
-                    sh <= {8'd0, sh[SHW-1:8]};
+                    tx_b <= rd_byte;
                     if (bcnt == wb_sel - 8'd1) begin
                         bcnt <= 8'd0;
                         addr <= addr + 16'd1;

@@ -217,7 +217,7 @@ export function cliReportMarkdown(r: CliReport, t: SynthTarget): string {
       '',
       '| command | request bytes | answer after [0x80\\|cmd, status] |',
       '|---|---|---|',
-      `| PING | \`${hex(p.commands.ping)}\` | 34 info bytes: "TRGN", version, config hash, widths, memory sizes, CLKS_PER_BIT |`,
+      `| PING | \`${hex(p.commands.ping)}\` | 35 info bytes: "TRGN", version, config hash, widths, memory sizes, CLKS_PER_BIT |`,
       `| WRITE | \`${hex(p.commands.write)} mem addr16 count16\` + count words | – |`,
       `| READ | \`${hex(p.commands.read)} mem addr16 count16\` | count words |`,
       `| RUN | \`${hex(p.commands.run)} first16 count16 ybase16\` | flags, cycles32, work32 |`,

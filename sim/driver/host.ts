@@ -225,7 +225,7 @@ export interface RunPlan {
   /** per tile: its W and X ranges (table entry t = tile t) */
   tiles: { w: BlockRef; x: BlockRef }[];
   /** words used in W and X, table entries, result rows */
-  usage: { w: number; x: number; entries: number; rows: number };
+  usage: { w: number; x: number; entries: number; rows: number; psets: number };
   schedule: Schedule;
   /** what RUN and STATUS must report: cycles = schedule.totalCycles + run overhead, work = schedule.workCycles */
   expected: { cycles: number; work: number };
@@ -295,12 +295,30 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
   const wm = memory(map, 'w');
   const xm = memory(map, 'x');
   const ym = memory(map, 'y');
+  const pm = memory(map, 'p');
+  // output-parameter sets: one P word per distinct {shift, mul, bias} of a tile, in order of first use
+  const d0 = streams.t.map((desc) => desc as Record<string, bigint>);
+  const pWord = (desc: Record<string, bigint>): bigint =>
+    (desc['in_t_bias'] as bigint) | ((desc['in_t_mul'] as bigint) << BigInt(d.C * d.BBW)) | ((desc['in_t_shift'] as bigint) << BigInt(d.C * (d.BBW + d.MBW)));
+  const pSets: bigint[] = [];
+  const pIndex = new Map<bigint, number>();
+  const pset = d0.map((desc) => {
+    const w = pWord(desc);
+    let i = pIndex.get(w);
+    if (i === undefined) {
+      i = pSets.length;
+      pSets.push(w);
+      pIndex.set(w, i);
+    }
+    return i;
+  });
   const nTiles = streams.tiles.length;
   const rows = nTiles * d.R;
   const where = `${jobs.length} job${jobs.length > 1 ? 's' : ''} (${nTiles} tiles)`;
   if (W.image.length > wm.depth) throw new UserError(`${where} need ${W.image.length} weight-slot words, but the board's weight memory holds ${wm.depth}; split the jobs or build the board with a larger depths.w`);
   if (X.image.length > xm.depth) throw new UserError(`${where} need ${X.image.length} data-beat words, but the board's data memory holds ${xm.depth}; split the jobs or build the board with a larger depths.x`);
   if (nTiles > map.table.capacity) throw new UserError(`${where} need ${nTiles} tile-table entries, but the board's table holds ${map.table.capacity}; split the jobs or build the board with a larger depths.t`);
+  if (pSets.length > pm.depth) throw new UserError(`${where} need ${pSets.length} output-parameter sets, but the board's parameter memory holds ${pm.depth}; split the jobs or build the board with a larger depths.p`);
   if (rows > ym.depth) throw new UserError(`${where} produce ${rows} result rows, but the board's result memory holds ${ym.depth}; split the jobs or build the board with a larger depths.y`);
 
   const tiles = streams.tiles.map((t) => ({ w: W.refs[t.wBlock as number] as BlockRef, x: X.refs[t.xBlock as number] as BlockRef }));
@@ -313,7 +331,7 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
     if (ref.w.len !== t.ngroups * t.kEff || ref.x.len !== t.ngroups * t.beatsPerGroup) throw new Error(`internal: tile ${i} block lengths do not match its descriptor`);
     table.push(...packEntry(map, {
       mode: get('in_t_mode'), k: get('in_t_k'), d: get('in_t_d'), g: get('in_t_g'), ngroups: get('in_t_ngroups'), relu: get('in_t_relu'),
-      bias: get('in_t_bias'), mul: get('in_t_mul'), shift: get('in_t_shift'),
+      pset: BigInt(pset[i] as number),
       wFirst: BigInt(ref.w.base), wLast: BigInt(ref.w.base + ref.w.len - 1), xFirst: BigInt(ref.x.base), xLast: BigInt(ref.x.base + ref.x.len - 1),
     }));
   });
@@ -324,6 +342,7 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
   chunks(W.image, CH).forEach((ws, i) => commands.push({ kind: 'write', mem: 'w', addr: i * CH, words: ws }));
   chunks(X.image, CH).forEach((ws, i) => commands.push({ kind: 'write', mem: 'x', addr: i * CH, words: ws }));
   chunks(table, CH).forEach((ws, i) => commands.push({ kind: 'write', mem: 't', addr: i * CH, words: ws }));
+  chunks(pSets, CH).forEach((ws, i) => commands.push({ kind: 'write', mem: 'p', addr: i * CH, words: ws }));
   commands.push({ kind: 'run', first: 0, count: nTiles, ybase: 0 });
   commands.push({ kind: 'status' });
   for (let a = 0; a < rows; a += CH) commands.push({ kind: 'read', mem: 'y', addr: a, count: Math.min(CH, rows - a) });
@@ -374,7 +393,7 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
     responseBytes: responseLength(map, commands),
     streams,
     tiles,
-    usage: { w: W.image.length, x: X.image.length, entries: nTiles, rows },
+    usage: { w: W.image.length, x: X.image.length, entries: nTiles, rows, psets: pSets.length },
     schedule: sched,
     expected: { cycles: sched.totalCycles + runOverhead(map), work: sched.workCycles },
     decodeResults,

@@ -105,7 +105,7 @@ describe('board protocol encoding', () => {
         info['hash'] = hash;
         info['clksPerBit'] = cpb;
         const enc = encodePingInfo(info as unknown as PingInfo);
-        expect(enc.length).toBe(34);
+        expect(enc.length).toBe(35);
         expect(decodePingInfo(Uint8Array.from(enc))).toEqual(info);
       }),
       { seed: 12, numRuns: 300 },
@@ -182,7 +182,7 @@ describe('board memory map and tile-table layout', () => {
         expect({ label, TE: t.wordsPerEntry, ok: t.wordsPerEntry <= d.LMIN - 2 }).toEqual({ label, TE: t.wordsPerEntry, ok: true });
         expect(map.ebrEstimate).toBe(map.memories.reduce((a, m) => a + m.ebr, 0) + ebrCount(8, map.rxFifoBytes));
         // presets stay within the default budget (the wide-word default preset needs 16 EBRs for data alone)
-        expect({ label, acc, ebr: map.ebrEstimate <= 24 || map.memories.every((m) => m.depth === 256) }).toEqual({ label, acc, ebr: true });
+        expect({ label, acc, ebr: map.ebrEstimate <= 28 || map.memories.every((m) => m.depth === 256) }).toEqual({ label, acc, ebr: true });
         expect(runOverhead(map)).toBe(3 * t.wordsPerEntry + 4);
       }
     });
@@ -218,7 +218,7 @@ describe('board memory map and tile-table layout', () => {
     const cfg = presetConfig('small');
     const b = buildBoard(cfg, BOARDS.icebreaker, { acc: true, depths: { w: 1024, y: 128 } });
     const off = (n: string): number => b.memoryMap.table.fields.find((f) => f.name === n)!.lo;
-    expect(b.params).toMatchObject({ O_MODE: off('mode'), O_K: off('k'), O_SHIFT: off('shift'), O_WF: off('wFirst'), O_XL: off('xLast'), WAW: 10, YAW: 7, ACC_EN: 1, TE: b.memoryMap.table.wordsPerEntry, LED_LOW: 1, LEDW: 2, CLKS_PER_BIT: 104 });
+    expect(b.params).toMatchObject({ O_MODE: off('mode'), O_K: off('k'), O_PS: off('pset'), O_WF: off('wFirst'), O_XL: off('xLast'), WAW: 10, YAW: 7, ACC_EN: 1, TE: b.memoryMap.table.wordsPerEntry, LED_LOW: 1, LEDW: 2, CLKS_PER_BIT: 104 });
     expect(memory(b.memoryMap, 'a').depth).toBe(128);
     expect(b.files[`${cfg.name}_board.v`]).toContain(`.O_XL(${off('xLast')})`);
   });
@@ -242,15 +242,15 @@ describe('board memory map and tile-table layout', () => {
     expect(() => buildBoard(cfg, BOARDS.hx8k, { clksPerBit: 2 })).toThrow(/4\.\.65535/);
     expect(() => buildBoard(cfg, BOARDS.hx8k, { depths: { w: 1000 } })).toThrow(/power of two/);
     expect(() => buildBoard(cfg, BOARDS.hx8k, { tableWordBits: 24 })).toThrow(/multiple of 16/);
-    // tiny: LMIN = 9, so at most 7 table words per entry; 16-bit words need 7 -> fine, but not with huge address fields
-    expect(() => buildBoard(cfg, BOARDS.hx8k, { tableWordBits: 16, depths: { w: 65536, x: 65536 } })).toThrow(/wider table words/);
+    // ice: LMIN = 7, so at most 5 table words per entry; 16-bit words need 5 -> fine, but not with huge address fields
+    expect(() => buildBoard(presetConfig('ice'), BOARDS.hx8k, { tableWordBits: 16, depths: { w: 65536, x: 65536, p: 65536 } })).toThrow(/wider table words/);
   });
 });
 
 describe('planRun', () => {
   const cfg = presetConfig('small');
   const d = derive(cfg);
-  const map = boardMemoryMap(cfg, { acc: true });
+  const map = boardMemoryMap(cfg, { acc: true, depths: { w: 512 } });
 
   it('one channel tile against many vector tiles stores its weights once (seed 31)', () => {
     const rng = new Rng(31);
@@ -280,12 +280,20 @@ describe('planRun', () => {
     const tWrites = plan.commands.filter((c): c is Extract<Command, { kind: 'write' }> => c.kind === 'write' && c.mem === 't');
     const words = tWrites.flatMap((c) => c.words);
     expect(words).toHaveLength(plan.usage.entries * map.table.wordsPerEntry);
+    const pWords = plan.commands.flatMap((c) => (c.kind === 'write' && c.mem === 'p' ? c.words : []));
+    expect(pWords).toHaveLength(plan.usage.psets);
+    expect(new Set(pWords).size).toBe(pWords.length);
+    const field = (w: bigint, lo: number, bits: number): bigint => (w >> BigInt(lo)) & ((1n << BigInt(bits)) - 1n);
     plan.streams.tiles.forEach((t, i) => {
       const e = unpackEntry(map, words.slice(i * map.table.wordsPerEntry, (i + 1) * map.table.wordsPerEntry));
       const desc = plan.streams.t[i]!;
+      // the entry's parameter set holds the descriptor's bias (low), mul and shift (high)
+      const p = pWords[Number(e['pset'])]!;
+      expect([field(p, 0, d.C * d.BBW), field(p, d.C * d.BBW, d.C * d.MBW), field(p, d.C * (d.BBW + d.MBW), d.C * d.SW)])
+        .toEqual([desc['in_t_bias'], desc['in_t_mul'], desc['in_t_shift']]);
       expect(e).toEqual({
         mode: desc['in_t_mode'], k: desc['in_t_k'], d: desc['in_t_d'], g: desc['in_t_g'], ngroups: desc['in_t_ngroups'], relu: desc['in_t_relu'],
-        bias: desc['in_t_bias'], mul: desc['in_t_mul'], shift: desc['in_t_shift'],
+        pset: e['pset'],
         wFirst: BigInt(plan.tiles[i]!.w.base), wLast: BigInt(plan.tiles[i]!.w.base + t.ngroups * t.kEff - 1),
         xFirst: BigInt(plan.tiles[i]!.x.base), xLast: BigInt(plan.tiles[i]!.x.base + t.ngroups * t.beatsPerGroup - 1),
       });

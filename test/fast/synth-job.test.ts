@@ -114,7 +114,7 @@ describe('synth outputs', () => {
     expect(json.config).toEqual(cfg);
     expect(json.derived.accW).toBe(t.derived.accW);
     expect(json.boardTop.commands).toEqual({ ping: 1, write: 2, read: 3, run: 4, status: 5 });
-    expect(json.boardTop.memoryMap.memories.map((m: { name: string }) => m.name)).toEqual(['w', 'x', 't', 'y']);
+    expect(json.boardTop.memoryMap.memories.map((m: { name: string }) => m.name)).toEqual(['w', 'x', 't', 'y', 'p']);
     expect(json.command).toBe('npm run synth -- --preset tiny --board icebreaker');
     const md = files['report.md'] as string;
     expect(md).toContain('iceprog trtiny_board.bin');

@@ -149,8 +149,8 @@ describe(`npm run board on ${REAL ? `the board at ${REAL}` : 'the simulated tiny
     });
 
     it('a corrupted result byte: the mismatch is read again, the link error is found and corrected, 0 mismatches', async () => {
-      // answer bytes of a clean session: PING (36) + STATUS (11) at connect, then the run's answers
-      const answerBytes = 47 + responseLength(map, cmds);
+      // answer bytes of a clean session: PING (37) + STATUS (11) at connect, then the run's answers
+      const answerBytes = 48 + responseLength(map, cmds);
       if (cleanReceived) expect(cleanReceived).toBe(answerBytes);
       // the last answer bytes are the READ Y data, one byte per result row of the tiny board (C = 2 × 4 bits):
       // byte -2 is row 0 of the last tile, bit 0 is its channel 0 (always a real output, never padding)

@@ -6,7 +6,7 @@
  * board files are clean under `verilator --lint-only -Wall`. Seeds are fixed and appear in the test names.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BoardBuild, type BoardTarget, BOARDS, COMMANDS, buildBoard, memory, runOverhead } from '../../gen/board.ts';
+import { type BoardBuild, type BoardTarget, BOARDS, COMMANDS, buildBoard, memory, PROTOCOL_VERSION, runOverhead } from '../../gen/board.ts';
 import { PRESETS, type TrConfig, derive, presetConfig } from '../../gen/config.ts';
 import { type Job, modelJob } from '../../sim/driver/driver.ts';
 import { buildBoardSimulator, runBoard } from '../../sim/verilator/board-harness.ts';
@@ -110,7 +110,7 @@ describe('board top through its UART pins (small preset, 8 LEDs)', () => {
     expect({ seed: 41, received: r.summary.received, framing: r.summary.framing }).toEqual({ seed: 41, received: plan.responseBytes, framing: 0 });
     const res = plan.decodeResults(r.bytes);
     checkPing(res.ping!, build.protocol.info);
-    expect(res.ping).toEqual({ ...build.protocol.info, magic: 'TRGN', version: 1, R: 2, C: 4, L: 4, G: 8, BW: 8, BX: 8, clksPerBit: CPB, acc: 1 });
+    expect(res.ping).toEqual({ ...build.protocol.info, magic: 'TRGN', version: PROTOCOL_VERSION, R: 2, C: 4, L: 4, G: 8, BW: 8, BX: 8, clksPerBit: CPB, acc: 1 });
     checkOutputs(cfg, jobs, res.jobs, 'seed 41');
     const overhead = 3 * map.table.wordsPerEntry + 4;
     expect(runOverhead(map)).toBe(overhead);
@@ -169,11 +169,16 @@ describe('board top through its UART pins (small preset, 8 LEDs)', () => {
     const y = memory(map, 'y');
     const x = memory(map, 'x');
     const V = 0x5a5a1234n & ((1n << BigInt(y.width)) - 1n);
+    const pm = memory(map, 'p');
+    const PV = (0x1234_5678_9abc_def0_1357_9bdf_2468_ace0_1122_3344_5566n * 0x9e37n) & ((1n << BigInt(pm.width)) - 1n);
     const parts: [number[], number[]][] = [
       [[0x00], [0xff, 0x00]],                                                                   // unknown command
       [[0x7e], [0xff, 0x7e]],
       [[0x02, 7, 0, 0, 3, 0], [0x82, 1]],                                                       // WRITE to memory 7: no data consumed
-      [[0x02, 5, 0, 0, 0, 0], [0x82, 1]],                                                       // memory 5 does not exist either
+      [[0x02, 6, 0, 0, 0, 0], [0x82, 1]],                                                       // memory 6 does not exist either
+      // the parameter memory P: a word at its last address reads back
+      [[...encodeCommands(map, [{ kind: 'write', mem: 'p', addr: pm.depth - 1, words: [PV] }])], [0x82, 0]],
+      [[...encodeCommands(map, [{ kind: 'read', mem: 'p', addr: pm.depth - 1, count: 1 }])], [0x83, 0, ...wordBytes(PV, pm.width, pm.bytes)]],
       [[...encodeCommands(map, [{ kind: 'write', mem: 'y', addr: y.depth - 1, words: [V] }])], [0x82, 0]],
       // out of range by one word: the data is consumed, nothing is written
       [[...encodeCommands(map, [{ kind: 'write', mem: 'y', addr: y.depth - 1, words: [1n, 2n] }], { unchecked: true })], [0x82, 2]],
