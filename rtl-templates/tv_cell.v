@@ -5,13 +5,17 @@
 // pairs the tMAC cell would form one by one, so the results are the same bit for bit in k_eff/P cycles per
 // group instead of k_eff*d_eff. The row's data bus (the edge's active group) and control bits are shared by
 // every cell of the row and not registered here.
-// Pipeline: stage A (select the value named by idx, zero for no term) -> stage N (negate for a negative weight
-// term) -> stage B (shift by exp) -> [P = 2: stage S (sum of the two products)] -> accumulator.
-// The accumulator restarts by a synchronous clear in the cycle after a tile's last work cycle (the clear
-// is the flip-flops' own reset input, so the adder packs with them); the last sum goes to out_res, which
-// holds it until the next tile's last cycle. The read-out collects the results through a shift chain: while
-// in_shift is set, out_res takes the result of the cell to the right (in_next), so a row presents its C
-// results at column 0 one per cycle, with no R*C-way multiplexer (the chain's multiplexer packs with out_res).
+// Pipeline: stage A (select the value named by idx, zero for no term, and negate for a negative weight term:
+// -v = ~(v - 1), the decrement on the selection's own carry chain and the inversion in the same LUT) -> stage
+// B (shift by exp) -> [P = 2: stage S (sum of the two products)] -> accumulator -> out_res.
+// The accumulator holds a tile's sum in the cycle after the tile's last add; in that cycle out_res takes it
+// and the accumulator restarts with that cycle's addend instead of adding it (a multiplexer in each adder
+// LUT, whose carry chain is then ignored), so acc packs with its adder and out_res's multiplexer reads a
+// flip-flop. out_res holds the result until the next tile's. Seen at the ports, the timing is the same as
+// with a separate negation stage and a cleared accumulator (one stage fewer, one step later at the end).
+// The read-out collects the results through a shift chain: while in_shift is set, out_res takes the result
+// of the cell to the right (in_next), so a row presents its C results at column 0 one per cycle, with no
+// R*C-way multiplexer (the chain's multiplexer packs with out_res).
 module @@P@@_cell #(
     parameter G    = 8,   // data values per group (design maximum group size)
     parameter IW   = 3,   // weight index width
@@ -35,43 +39,38 @@ module @@P@@_cell #(
     wire x_work = in_ctl[0];
     wire x_last = in_ctl[2];
     /* verilator lint_off UNUSED */
-    wire x_first = in_ctl[1];   // the clear after the previous tile's last cycle already restarted acc
+    wire x_first = in_ctl[1];   // the restart after the previous tile's last add already restarted acc
     /* verilator lint_on UNUSED */
 
-    // ---- stage A: select, negate (zero when there is no term or no work) ----
+    // ---- stage A: select (zero when there is no term or no work), negate ----
+    // AND-OR selection: values in pairs (idx[0] picks within a pair); the pair select, decoded once per term
+    // from the higher index bits, also carries the zeroing for no term / no work (reset zeroes the register)
     reg [XV-1:0] sel [0:P-1];
+    reg          dec;
     integer p, i;
     always @(*) begin
         for (p = 0; p < P; p = p + 1) begin
             sel[p] = {XV{1'b0}};
-            for (i = 0; i < G; i = i + 1)
-                if (in_w[p*WT + EW + 1 +: IW] == i[IW-1:0]) sel[p] = in_x[i*XV +: XV];
+            for (i = 0; i < G; i = i + 2) begin
+                dec = x_work && in_w[p*WT + WT - 1] && (in_w[p*WT + EW + 1 +: IW] >> 1) == (i[IW-1:0] >> 1);
+                if (i + 1 < G)
+                    sel[p] = sel[p] | ((in_w[p*WT + EW + 1] ? in_x[(i+1)*XV +: XV] : in_x[i*XV +: XV]) & {XV{dec}});
+                else
+                    sel[p] = sel[p] | (in_x[i*XV +: XV] & {XV{dec && !in_w[p*WT + EW + 1]}});
+            end
         end
     end
-    reg [XV-1:0] a_sel [0:P-1];
-    reg          a_neg [0:P-1];
+    // negate as ~(v - 1) (mod 2^XV, the same wrap as -v; no term: ~(0 - 1) = 0)
+    reg [XV-1:0] a_val [0:P-1];
     reg [EW-1:0] a_exp [0:P-1];
     reg          a_last;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1) begin
-            if (rst || !(x_work && in_w[p*WT + WT - 1])) a_sel[p] <= {XV{1'b0}};
-            else                                            a_sel[p] <= sel[p];
-            a_neg[p] <= in_w[p*WT + EW];
+            a_val[p] <= rst ? {XV{1'b0}}
+                      : (sel[p] - {{(XV-1){1'b0}}, in_w[p*WT + EW]}) ^ {XV{in_w[p*WT + EW]}};
             a_exp[p] <= in_w[p*WT +: EW];
         end
         a_last <= !rst && x_work && x_last;
-    end
-
-    // ---- stage N: negate ----
-    reg [XV-1:0] a_val [0:P-1];
-    reg [EW-1:0] n_exp [0:P-1];
-    reg          n_last;
-    always @(posedge clk) begin
-        for (p = 0; p < P; p = p + 1) begin
-            a_val[p] <= a_neg[p] ? -a_sel[p] : a_sel[p];
-            n_exp[p] <= a_exp[p];
-        end
-        n_last <= !rst && a_last;
     end
 
     // ---- stage B: shift ----
@@ -79,8 +78,8 @@ module @@P@@_cell #(
     reg          b_last;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1)
-            b_prod[p] <= {{(PW-XV){a_val[p][XV-1]}}, a_val[p]} << n_exp[p];
-        b_last <= !rst && n_last;
+            b_prod[p] <= {{(PW-XV){a_val[p][XV-1]}}, a_val[p]} << a_exp[p];
+        b_last <= !rst && a_last;
     end
 
     // ---- [stage S: pair sum], sign-extended (or wrapped) to the accumulator width ----
@@ -111,13 +110,16 @@ module @@P@@_cell #(
     endgenerate
 
     // ---- accumulate (two's complement; the tile's result fits ACCW, so wrapped partial sums are harmless) ----
+    // ld: the cycle after a tile's last add; acc holds the tile's sum, out_res takes it, acc restarts
     reg  [ACCW-1:0] acc;
-    wire [ACCW-1:0] acc_nx = acc + addend;
+    reg             ld;
     always @(posedge clk) begin
-        if (rst || add_last) acc <= {ACCW{1'b0}};
-        else                 acc <= acc_nx;
+        ld <= !rst && add_last;
+        if (rst)     acc <= {ACCW{1'b0}};
+        else if (ld) acc <= addend;
+        else         acc <= acc + addend;
         if (rst)           out_res <= {ACCW{1'b0}};
-        else if (add_last) out_res <= acc_nx;
+        else if (ld)       out_res <= acc;
         else if (in_shift) out_res <= in_next;
     end
 endmodule
