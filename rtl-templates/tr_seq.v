@@ -121,18 +121,18 @@ module @@P@@_seq #(
     reg            hd_v;
     reg            hd_bad;
     reg [GW-1:0]   hd_g;
-    reg [KW-1:0]   hd_keff;
-    reg [DW-1:0]   hd_deff;
+    reg [KW-1:0]   hd_km1;                // k_eff - 1, d_eff - 1, groups - 1: the counters' last values, so
+    reg [DW-1:0]   hd_dm1;                // "next == last" needs no adder in the issue loop
+    reg [NGW-1:0]  hd_nm1;
     reg [DW-1:0]   hd_dcap;
-    reg [NGW-1:0]  hd_ng;
     reg            hd_t1, hd_j1, hd_n1;   // d_eff == 1, k_eff == 1, ngroups == 1
     reg            hd_all;                // hd_t1 & hd_j1 & hd_n1: the head tile is a single work cycle
 
     // ---------------- compute side ----------------
     reg            busy;
-    reg [KW-1:0]   c_keff;
-    reg [DW-1:0]   c_deff;
-    reg [NGW-1:0]  c_ng;
+    reg [KW-1:0]   c_km1;
+    reg [DW-1:0]   c_dm1;
+    reg [NGW-1:0]  c_nm1;
     reg            c_relu;
     reg            p_load;                // load the read-out parameters (the cycle after a tile's last work cycle)
     reg [C*BBW-1:0] c_bias;
@@ -172,9 +172,9 @@ module @@P@@_seq #(
     assign out_w_ready = (w_cnt != 2'd2);
 
     // next counter values and their "last" flags (compared against the tile's k_eff / d_eff / groups)
-    wire [KW-1:0]  keff = busy ? c_keff : hd_keff;
-    wire [DW-1:0]  deff = busy ? c_deff : hd_deff;
-    wire [NGW-1:0] ng   = busy ? c_ng   : hd_ng;
+    wire [KW-1:0]  km1 = busy ? c_km1 : hd_km1;
+    wire [DW-1:0]  dm1 = busy ? c_dm1 : hd_dm1;
+    wire [NGW-1:0] nm1 = busy ? c_nm1 : hd_nm1;
     wire [TCW-1:0] t_nx = t_end ? {TCW{1'b0}} : c_t + 1'b1;
     wire [KW-1:0]  j_nx = t_end ? (j_end ? {KW{1'b0}} : c_j + 1'b1) : c_j;
     wire [NGW-1:0] g_nx = (t_end & j_end) ? (g_end ? {NGW{1'b0}} : c_grp + 1'b1) : c_grp;
@@ -183,14 +183,14 @@ module @@P@@_seq #(
     reg            ld_act;
     reg            ld_peek_ok;
     reg [GW-1:0]   ld_g;
-    reg [NGW-1:0]  ld_ng;
+    reg [NGW-1:0]  ld_nm1;               // groups - 1 of the tile being loaded
     reg [NGW-1:0]  ld_grp;
     reg [BCW-1:0]  ld_beat;
     reg [DW-1:0]   ld_dcap;
 
     wire           ld_ctx  = ld_act || (ld_peek_ok && hd_v && in_t_valid);
     wire [GW-1:0]  lg      = ld_act ? ld_g    : hd_g;
-    wire [NGW-1:0] lng     = ld_act ? ld_ng   : hd_ng;
+    wire [NGW-1:0] lnm1    = ld_act ? ld_nm1  : hd_nm1;
     wire [NGW-1:0] lgrp    = ld_act ? ld_grp  : {NGW{1'b0}};
     wire [BCW-1:0] lbeat   = ld_act ? ld_beat : {BCW{1'b0}};
     wire [DW-1:0]  lcap    = ld_act ? ld_dcap : hd_dcap;
@@ -200,7 +200,7 @@ module @@P@@_seq #(
     wire           beat_fire = out_x_ready && in_x_valid;
     // last beat of a group: (beat+1)*L >= g
     wire           beat_last = (({{(32-BCW){1'b0}}, lbeat} + 32'd1) * L) >= {{(32-GW){1'b0}}, lg};
-    wire           grp_last  = ({{(32-NGW){1'b0}}, lgrp} + 32'd1) == {{(32-NGW){1'b0}}, lng};
+    wire           grp_last  = lgrp == lnm1;
 
     // lane valid: positions >= g of a partial last beat are not part of the group
     reg [L-1:0] lane_v;
@@ -212,10 +212,10 @@ module @@P@@_seq #(
 
     always @(posedge clk) begin
         if (rst) begin
-            hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_keff <= {KW{1'b0}}; hd_deff <= {DW{1'b0}}; hd_dcap <= {DW{1'b0}};
-            hd_ng <= {NGW{1'b0}}; hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0; hd_all <= 1'b0;
+            hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_km1 <= {KW{1'b0}}; hd_dm1 <= {DW{1'b0}}; hd_nm1 <= {NGW{1'b0}}; hd_dcap <= {DW{1'b0}};
+            hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0; hd_all <= 1'b0;
             busy <= 1'b0;
-            c_keff <= {KW{1'b0}}; c_deff <= {DW{1'b0}}; c_ng <= {NGW{1'b0}}; c_relu <= 1'b0;
+            c_km1 <= {KW{1'b0}}; c_dm1 <= {DW{1'b0}}; c_nm1 <= {NGW{1'b0}}; c_relu <= 1'b0;
             c_bias <= {C*BBW{1'b0}}; c_mul <= {C*MBW{1'b0}}; c_shift <= {C*SW{1'b0}};
             c_grp <= {NGW{1'b0}}; c_j <= {KW{1'b0}}; c_t <= {TCW{1'b0}};
             c_tl <= 1'b0; c_jl <= 1'b0; c_gl <= 1'b0; c_all <= 1'b0; c_t0 <= 1'b1; c_j0 <= 1'b1;
@@ -224,7 +224,7 @@ module @@P@@_seq #(
             nxt_full <= 1'b0;
             w_buf0 <= {C*WT{1'b0}}; w_buf1 <= {C*WT{1'b0}}; w_cnt <= 2'd0; w_rd <= 1'b0; w_wr <= 1'b0;
             ld_act <= 1'b0; ld_peek_ok <= 1'b1;
-            ld_g <= {GW{1'b0}}; ld_ng <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dcap <= {DW{1'b0}};
+            ld_g <= {GW{1'b0}}; ld_nm1 <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dcap <= {DW{1'b0}};
             out_cw <= {CWW{1'b0}};
             out_lanes <= {R*L*BX{1'b0}};
             out_lanes3 <= {R*L*2*((BX+1)/2){1'b0}};
@@ -241,10 +241,10 @@ module @@P@@_seq #(
             begin
                 hd_bad <= g_zero | g_big | d_zero | d_big | k_zero | n_zero;
                 hd_g <= s_g;
-                hd_keff <= s_keff;
-                hd_deff <= s_deff;
+                hd_km1 <= s_keff - 1'b1;
+                hd_dm1 <= s_deff - 1'b1;
+                hd_nm1 <= s_ng - 1'b1;
                 hd_dcap <= s_dcap;
-                hd_ng <= s_ng;
                 hd_t1 <= (s_deff == {{(DW-1){1'b0}}, 1'b1});
                 hd_j1 <= (s_keff == {{(KW-1){1'b0}}, 1'b1});
                 hd_n1 <= (s_ng == {{(NGW-1){1'b0}}, 1'b1});
@@ -277,7 +277,7 @@ module @@P@@_seq #(
 
             // compute counters
             if (pop) begin
-                c_keff <= hd_keff; c_deff <= hd_deff; c_ng <= hd_ng; c_relu <= in_t_relu;
+                c_km1 <= hd_km1; c_dm1 <= hd_dm1; c_nm1 <= hd_nm1; c_relu <= in_t_relu;
                 c_bias <= in_t_bias; c_mul <= in_t_mul; c_shift <= in_t_shift;
                 if (hd_bad) out_err <= 1'b1;
             end
@@ -286,12 +286,10 @@ module @@P@@_seq #(
                 c_t <= t_nx;
                 c_j <= j_nx;
                 c_grp <= g_nx;
-                c_tl <= ({{(32-TCW){1'b0}}, t_nx} + 32'd1) == {{(32-DW){1'b0}}, deff};
-                c_jl <= ({{(32-KW){1'b0}}, j_nx} + 32'd1) == {{(32-KW){1'b0}}, keff};
-                c_gl <= ({{(32-NGW){1'b0}}, g_nx} + 32'd1) == {{(32-NGW){1'b0}}, ng};
-                c_all <= (({{(32-TCW){1'b0}}, t_nx} + 32'd1) == {{(32-DW){1'b0}}, deff})
-                      && (({{(32-KW){1'b0}}, j_nx} + 32'd1) == {{(32-KW){1'b0}}, keff})
-                      && (({{(32-NGW){1'b0}}, g_nx} + 32'd1) == {{(32-NGW){1'b0}}, ng});
+                c_tl <= {{(32-TCW){1'b0}}, t_nx} == {{(32-DW){1'b0}}, dm1};
+                c_jl <= j_nx == km1;
+                c_gl <= g_nx == nm1;
+                c_all <= ({{(32-TCW){1'b0}}, t_nx} == {{(32-DW){1'b0}}, dm1}) && (j_nx == km1) && (g_nx == nm1);
                 c_t0 <= t_end;                      // t_nx == 0
                 c_j0 <= t_end ? j_end : c_j0;       // j_nx == 0
                 busy <= !is_last;
@@ -318,7 +316,7 @@ module @@P@@_seq #(
             if (beat_fire) begin
                 if (!ld_act) begin
                     ld_g <= hd_g;
-                    ld_ng <= hd_ng;
+                    ld_nm1 <= hd_nm1;
                     ld_dcap <= hd_dcap;
                     ld_peek_ok <= 1'b0;
                 end

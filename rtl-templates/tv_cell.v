@@ -5,14 +5,14 @@
 // pairs the tMAC cell would form one by one, so the results are the same bit for bit in k_eff/P cycles per
 // group instead of k_eff*d_eff. The row's data bus (the edge's active group) and control bits are shared by
 // every cell of the row and not registered here.
-// Pipeline: stage A (select the value named by idx, zero for no term, and negate for a negative weight term:
-// -v = ~(v - 1), the decrement on the selection's own carry chain and the inversion in the same LUT) -> stage
-// B (shift by exp) -> [P = 2: stage S (sum of the two products)] -> accumulator -> out_res.
+// Pipeline: stage A (select the value named by idx, zero for no term) -> stage N (negate for a negative weight
+// term: -v = ~(v - 1), the decrement on a carry chain and the inversion in the same LUTs) -> stage B (shift by
+// exp) -> [P = 2: stage S (sum of the two products)] -> accumulator -> out_res. Selection and negation are
+// separate stages so that neither limits the clock (together they were the HX8K core's critical path).
 // The accumulator holds a tile's sum in the cycle after the tile's last add; in that cycle out_res takes it
 // and the accumulator restarts with that cycle's addend instead of adding it (a multiplexer in each adder
 // LUT, whose carry chain is then ignored), so acc packs with its adder and out_res's multiplexer reads a
-// flip-flop. out_res holds the result until the next tile's. Seen at the ports, the timing is the same as
-// with a separate negation stage and a cleared accumulator (one stage fewer, one step later at the end).
+// flip-flop. out_res holds the result until the next tile's (gen/config.ts LATENCY.tvCell counts the stages).
 // The read-out collects the results through a shift chain: while in_shift is set, out_res takes the result
 // of the cell to the right (in_next), so a row presents its C results at column 0 one per cycle, with no
 // R*C-way multiplexer (the chain's multiplexer packs with out_res).
@@ -60,17 +60,29 @@ module @@P@@_cell #(
             end
         end
     end
-    // negate as ~(v - 1) (mod 2^XV, the same wrap as -v; no term: ~(0 - 1) = 0)
-    reg [XV-1:0] a_val [0:P-1];
+    reg [XV-1:0] a_sel [0:P-1];
+    reg          a_neg [0:P-1];
     reg [EW-1:0] a_exp [0:P-1];
     reg          a_last;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1) begin
-            a_val[p] <= rst ? {XV{1'b0}}
-                      : (sel[p] - {{(XV-1){1'b0}}, in_w[p*WT + EW]}) ^ {XV{in_w[p*WT + EW]}};
+            a_sel[p] <= rst ? {XV{1'b0}} : sel[p];
+            a_neg[p] <= in_w[p*WT + EW];
             a_exp[p] <= in_w[p*WT +: EW];
         end
         a_last <= !rst && x_work && x_last;
+    end
+
+    // ---- stage N: negate as ~(v - 1) (mod 2^XV, the same wrap as -v; no term: ~(0 - 1) = 0) ----
+    reg [XV-1:0] n_val [0:P-1];
+    reg [EW-1:0] n_exp [0:P-1];
+    reg          n_last;
+    always @(posedge clk) begin
+        for (p = 0; p < P; p = p + 1) begin
+            n_val[p] <= (a_sel[p] - {{(XV-1){1'b0}}, a_neg[p]}) ^ {XV{a_neg[p]}};
+            n_exp[p] <= a_exp[p];
+        end
+        n_last <= !rst && a_last;
     end
 
     // ---- stage B: shift ----
@@ -78,8 +90,8 @@ module @@P@@_cell #(
     reg          b_last;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1)
-            b_prod[p] <= {{(PW-XV){a_val[p][XV-1]}}, a_val[p]} << a_exp[p];
-        b_last <= !rst && a_last;
+            b_prod[p] <= {{(PW-XV){n_val[p][XV-1]}}, n_val[p]} << n_exp[p];
+        b_last <= !rst && n_last;
     end
 
     // ---- [stage S: pair sum], sign-extended (or wrapped) to the accumulator width ----
