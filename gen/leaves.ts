@@ -178,7 +178,6 @@ export class Registry {
   }
 }
 
-/** `input` delayed by `depth` register stages (a DELAY leaf instance), or `input` itself for depth 0. */
 /** The widths the output path needs (Derived of the TR array and BaselineDerived both have them). */
 export interface OutPathWidths {
   R: number; C: number; accW: number; BBW: number; MBW: number; MULW: number; SW: number; RW: number; CW: number; BX: number;
@@ -216,6 +215,7 @@ export function outputPath(
   });
 }
 
+/** `input` delayed by `depth` register stages (a DELAY leaf instance), or `input` itself for depth 0. */
 export function delayed(m: ModuleBuilder, reg: Registry, name: string, clk: Expr, rst: Expr, input: Expr, depth: number, doc?: string): Expr {
   if (depth === 0) return input;
   const out = m.wire(name, input.width, doc);

@@ -172,7 +172,6 @@ export function stat(xs: readonly number[]): Stat {
   return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
 }
 
-
 /** Pareto-optimal among (perLc, accuracy), both maximized; evaluations without accuracy never are. */
 export function paretoFlags(items: readonly { perLc: number; accuracy: number | null }[]): boolean[] {
   return items.map((a, i) =>

@@ -224,7 +224,7 @@ export interface RunPlan {
   streams: Streams;
   /** per tile: its W and X ranges (table entry t = tile t) */
   tiles: { w: BlockRef; x: BlockRef }[];
-  /** words used in W and X, table entries, result rows */
+  /** words used in W and X, table entries, result rows, output-parameter sets in P */
   usage: { w: number; x: number; entries: number; rows: number; psets: number };
   schedule: Schedule;
   /** what RUN and STATUS must report: cycles = schedule.totalCycles + run overhead, work = schedule.workCycles */
@@ -296,22 +296,11 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
   const xm = memory(map, 'x');
   const ym = memory(map, 'y');
   const pm = memory(map, 'p');
-  // output-parameter sets: one P word per distinct {shift, mul, bias} of a tile, in order of first use
-  const d0 = streams.t.map((desc) => desc as Record<string, bigint>);
+  // output-parameter sets: each tile's {shift, mul, bias} as a one-word block, stored once like W and X blocks
   const pWord = (desc: Record<string, bigint>): bigint =>
     (desc['in_t_bias'] as bigint) | ((desc['in_t_mul'] as bigint) << BigInt(d.C * d.BBW)) | ((desc['in_t_shift'] as bigint) << BigInt(d.C * (d.BBW + d.MBW)));
-  const pSets: bigint[] = [];
-  const pIndex = new Map<bigint, number>();
-  const pset = d0.map((desc) => {
-    const w = pWord(desc);
-    let i = pIndex.get(w);
-    if (i === undefined) {
-      i = pSets.length;
-      pSets.push(w);
-      pIndex.set(w, i);
-    }
-    return i;
-  });
+  const Pm = place(streams.t.map((desc) => [pWord(desc as Record<string, bigint>)]));
+  const pSets = Pm.image;
   const nTiles = streams.tiles.length;
   const rows = nTiles * d.R;
   const where = `${jobs.length} job${jobs.length > 1 ? 's' : ''} (${nTiles} tiles)`;
@@ -331,7 +320,7 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
     if (ref.w.len !== t.ngroups * t.kEff || ref.x.len !== t.ngroups * t.beatsPerGroup) throw new Error(`internal: tile ${i} block lengths do not match its descriptor`);
     table.push(...packEntry(map, {
       mode: get('in_t_mode'), k: get('in_t_k'), d: get('in_t_d'), g: get('in_t_g'), ngroups: get('in_t_ngroups'), relu: get('in_t_relu'),
-      pset: BigInt(pset[i] as number),
+      pset: BigInt((Pm.refs[i] as BlockRef).base),
       wFirst: BigInt(ref.w.base), wLast: BigInt(ref.w.base + ref.w.len - 1), xFirst: BigInt(ref.x.base), xLast: BigInt(ref.x.base + ref.x.len - 1),
     }));
   });
