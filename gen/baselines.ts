@@ -21,11 +21,14 @@
  * requant).
  *
  * Streams of the top (valid/ready; values are two's complement, element 0 in the low bits):
- *   in_t_valid/out_t_ready, in_t_k, in_t_relu, in_t_bias, in_t_mul, in_t_shift
- *                                           tile descriptor: the tile's reduction length K (1..maxK) and the
- *                                           output stage of its C columns (the TR descriptor's fields and widths)
+ *   in_t_valid/out_t_ready, in_t_k, in_t_relu, in_t_pset
+ *                                           tile descriptor: the tile's reduction length K (1..maxK), relu and
+ *                                           its output-parameter set (the TR descriptor's fields and widths)
  *   in_w_valid/out_w_ready, in_w_data       weight beat: weight k of each of the C columns (C × b_w)
  *   in_x_valid/out_x_ready, in_x_data       data beat: value k of each of the R rows (R × b_x)
+ *   out_p_addr -> in_p_bias, in_p_mul, in_p_shift
+ *                                           the parameter memory port (the TR array's): address {pset, column}
+ *                                           of the item read out, the column's parameters one cycle later
  *   out_y_valid, out_y_row, out_y_col, out_y_data, out_y_acc
  *                                           results (no back-pressure): R·C per tile, one per cycle,
  *                                           row-major; y (b_x bits) and the raw accumulator
@@ -38,8 +41,8 @@
  * load = step 0, neg = step b_w−1). `first` restarts a cell's accumulator, `last` makes it pulse its result for
  * one cycle into its column merge (an OR: at most one row of a column pulses per cycle). The de-skewed rows
  * enter the row buffer one per cycle; the arrival of row 0 starts the read-out, which reads row r's chain head
- * and shifts that chain, R·C reads in consecutive cycles, each with column c's output parameters (column 0 of
- * the head entry of the parameter queue, rotated one column per read and popped after the tile's last read).
+ * and shifts that chain, R·C reads in consecutive cycles, each with column c's output parameters (read from the
+ * parameter memory at {pset, c}, pset from the head entry of the output queue, popped after the tile's last read).
  *
  * Exact schedule (every input stream valid; cycle 0 = the first cycle after reset; s = 1 for bp, b_w for bs):
  *   - descriptors wait in a two-entry queue in the sequencer (out_t_ready is a function of registers): the first
@@ -59,7 +62,7 @@
  *     its output register t+6+C+i, the output stage's four stages → out_y in t+10+C+i
  *   - a single tile after reset: last = K·s+1, results in cycles K·s+C+11 … K·s+C+R·C+10, total
  *     K·s+C+R·C+11 cycles
- *   - the output-parameter queue holds a tile's entry from its descriptor (accepted at the latest in the cycle
+ *   - the output queue holds a tile's entry from its descriptor (accepted at the latest in the cycle
  *     before the previous tile's last step) to its last read (last + C + 4 + R·C); tiles end ≥ R·C cycles
  *     apart, so NQ = 3 + ⌊(C + 5)/(R·C)⌋ entries never hold back a descriptor when every stream is valid (3 for
  *     R·C ≥ C + 6, e.g. the benchmark's 2×8); with stalled streams a full queue only delays the descriptor
@@ -67,7 +70,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type TrConfig, bitsFor, clog2, derive } from './config.ts';
-import { GENERATOR_VERSION, canonicalJson } from './design.ts';
+import { GENERATOR_VERSION, canonicalJson, paramPorts } from './design.ts';
 import { emitModule } from './emit.ts';
 import { CLK_RST, DELAY, type Leaf, OUT, READOUT, Registry, delayed, inPort, leafText, need, outPort, outputPath } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Port, type Signature, cat, pack, slice } from './netlist.ts';
@@ -164,17 +167,16 @@ export const ROWBUF: Leaf = {
   },
 };
 
-/** Output-stage parameter queue (shared by both baselines): one entry per tile from descriptor to last read. */
+/** Output queue (shared by both baselines): {relu, pset} per tile from its descriptor to its last read. */
 export const OUTQ: Leaf = {
   suffix: 'outq',
   file: 'bl_outq.v',
-  params: ['C', 'BBW', 'MBW', 'SW', 'NQ', 'QCW', 'NRD', 'RCW'],
+  params: ['PSW', 'NQ', 'QCW', 'NRD', 'RCW'],
   ports(p) {
-    const [C, BBW, MBW, SW] = need(p, 'C', 'BBW', 'MBW', 'SW', 'NQ', 'QCW', 'NRD', 'RCW') as [number, number, number, number];
+    const [PSW] = need(p, 'PSW', 'NQ', 'QCW', 'NRD', 'RCW') as [number];
     return [
       ...clkRst, i('in_t_valid', 1), o('out_t_ready', 1), i('in_seq_ready', 1), o('out_seq_valid', 1),
-      i('in_t_relu', 1), i('in_t_bias', C * BBW), i('in_t_mul', C * MBW), i('in_t_shift', C * SW), i('in_rot', 1),
-      o('out_bias', BBW), o('out_mul', MBW), o('out_shift', SW), o('out_relu', 1),
+      i('in_t_relu', 1), i('in_t_pset', PSW), i('in_rd', 1), o('out_pset', PSW), o('out_relu', 1),
     ];
   },
 };
@@ -207,10 +209,13 @@ export interface BaselineDerived {
   MULW: number;
   SW: number;
   maxShift: number;
+  /** output-parameter-set index width, parameter memory address width (the TR array's) */
+  PSW: number;
+  PAW: number;
   /** minimum spacing of tile-end steps: R·C (the read-out emits one result per cycle); its counter width */
   SP: number;
   SCW: number;
-  /** output-parameter queue: entries, count width, read counter width */
+  /** output queue: entries, count width, read counter width */
   NQ: number;
   QCW: number;
   RCW: number;
@@ -259,6 +264,8 @@ export function deriveBaseline(cfg: TrConfig, kind: BaselineKind): BaselineDeriv
     MULW: d.MULW,
     SW: d.SW,
     maxShift: d.maxShift,
+    PSW: d.PSW,
+    PAW: d.PAW,
     SP,
     SCW: bitsFor(SP),
     NQ,
@@ -313,15 +320,14 @@ export function baselinePorts(b: BaselineDerived): (Port & { doc: string })[] {
     p('out_t_ready', 'output', 1, 'tile descriptor accepted when valid & ready'),
     p('in_t_k', 'input', b.KW, `reduction length K of the tile, 1..${b.maxK}`),
     p('in_t_relu', 'input', 1, 'output stage: clamp negatives to 0'),
-    p('in_t_bias', 'input', b.C * b.BBW, `per column: bias (signed ${b.BBW} bits), column 0 in the low bits`),
-    p('in_t_mul', 'input', b.C * b.MBW, b.MULW ? `per column: multiplier M (unsigned ${b.MULW} bits)` : 'unused (shift-only output stage)'),
-    p('in_t_shift', 'input', b.C * b.SW, `per column: right shift s, 0..${b.maxShift}`),
+    p('in_t_pset', 'input', b.PSW, 'output-parameter set of the tile (the parameter memory words at pset * 2^CW + column)'),
     p('in_w_valid', 'input', 1, 'weight beat valid'),
     p('out_w_ready', 'output', 1, 'weight beat accepted when valid & ready'),
     p('in_w_data', 'input', b.wBeatW, `per column: signed ${b.BW}-bit weight (column 0 in the low bits)${b.kind === 'bs' ? '; serialized LSB first inside' : ''}`),
     p('in_x_valid', 'input', 1, 'data beat valid'),
     p('out_x_ready', 'output', 1, 'data beat accepted when valid & ready'),
     p('in_x_data', 'input', b.xBeatW, `per row: signed ${b.BX}-bit data value (row 0 in the low bits)`),
+    ...paramPorts(b),
     p('out_y_valid', 'output', 1, `one result per valid cycle: R*C = ${b.SP} consecutive results per tile, row-major`),
     p('out_y_row', 'output', b.RW, 'row (data vector within the tile) of the result'),
     p('out_y_col', 'output', b.CW, 'column (output channel within the tile) of the result'),
@@ -465,17 +471,14 @@ function buildTop(reg: Registry, b: BaselineDerived, array: Signature): Module {
   }
   m.inst(reg.leaf(bs ? BS_SEQ : BP_SEQ, seqParams), 'u_seq', seqParams, seqConns);
 
-  // output-stage parameters: queued per tile, column 0 of the head is the current item's (rotated per read)
-  const rot = m.wire('ro_rot', 1, 'read-out: one read of the head tile');
-  const qBias = m.wire('q_bias', b.BBW);
-  const qMul = m.wire('q_mul', b.MBW);
-  const qShift = m.wire('q_shift', b.SW);
+  // output stage: {relu, pset} queued per tile; the head's set addresses the parameter memory during its reads
+  const rd = m.wire('ro_rd', 1, 'read-out: one read of the head tile');
+  const qPset = m.wire('q_pset', b.PSW);
   const qRelu = m.wire('q_relu', 1);
-  const qParams = { C: b.C, BBW: b.BBW, MBW: b.MBW, SW: b.SW, NQ: b.NQ, QCW: b.QCW, NRD: b.SP, RCW: b.RCW };
+  const qParams = { PSW: b.PSW, NQ: b.NQ, QCW: b.QCW, NRD: b.SP, RCW: b.RCW };
   m.inst(reg.leaf(OUTQ, qParams), 'u_outq', qParams, {
     clk, rst, in_t_valid: p['in_t_valid'] as Expr, out_t_ready: p['out_t_ready'] as Expr, in_seq_ready: tReady, out_seq_valid: tValid,
-    in_t_relu: p['in_t_relu'] as Expr, in_t_bias: p['in_t_bias'] as Expr, in_t_mul: p['in_t_mul'] as Expr, in_t_shift: p['in_t_shift'] as Expr,
-    in_rot: rot, out_bias: qBias, out_mul: qMul, out_shift: qShift, out_relu: qRelu,
+    in_t_relu: p['in_t_relu'] as Expr, in_t_pset: p['in_t_pset'] as Expr, in_rd: rd, out_pset: qPset, out_relu: qRelu,
   });
 
   const av = m.wire('a_v', 1, 'array: result row valid');
@@ -489,7 +492,7 @@ function buildTop(reg: Registry, b: BaselineDerived, array: Signature): Module {
   const go = m.wire('go', 1, 'read-out start (row 0 of a tile enters the row buffer)');
   const rbParams = { R: b.R, C: b.C, ACCW: b.accW, RW: b.RW };
   m.inst(reg.leaf(ROWBUF, rbParams), 'u_rowbuf', rbParams, { clk, rst, in_v: av, in_row: arow, in_res: ares, in_shift: shifts, out_head: heads, out_go: go });
-  outputPath(m, reg, b, true, { clk, rst, go, res: heads, shifts, rot, bias: qBias, mul: qMul, shift: qShift, relu: qRelu }, p as Record<string, Expr>);
+  outputPath(m, reg, b, true, { clk, rst, go, res: heads, shifts, rd, pset: qPset, relu: qRelu }, p as Record<string, Expr>);
   return m.build(reg.sigs);
 }
 
@@ -523,7 +526,7 @@ function header(cfg: TrConfig, b: BaselineDerived, hash: string): string {
     `  accumulator  ${b.accW} bits signed (the TR array's)`,
     `  K field      ${b.KW} bits (1..${b.maxK})`,
     ...(b.kind === 'bs' ? [`  data bus     x << i, ${b.XSW} bits`] : [`  product      ${b.BX + b.BW} bits signed`]),
-    `  output stage the TR array's: bias ${b.BBW} bits, ${b.MULW ? `multiplier ${b.MULW} bits` : 'no multiplier (shift only)'}, shift 0..${b.maxShift}; parameter queue ${b.NQ} entries`,
+    `  output stage the TR array's: bias ${b.BBW} bits, ${b.MULW ? `multiplier ${b.MULW} bits` : 'no multiplier (shift only)'}, shift 0..${b.maxShift}; output queue ${b.NQ} entries`,
     `  read-out     the TR array's over ${b.R} row buffer chains of ${b.C}: one result (row, col, acc, y) per cycle`,
     'schedule (every input stream valid; cycle 0 = first cycle after reset):',
     `  steps/MAC    ${s}; a tile issues K*${s} steps, back to back with the previous tile`,

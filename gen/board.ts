@@ -31,8 +31,9 @@ export const BOARDS: Record<'icebreaker' | 'hx8k', BoardTarget> = {
 };
 
 export interface BoardOptions {
-  /** words of each memory (powers of two, 256..65536); defaults are chosen to fit the EBR budget */
-  depths?: Partial<Record<'w' | 'x' | 't' | 'y' | 'p', number>>;
+  /** words of each memory (powers of two, 256..65536); defaults are chosen to fit the EBR budget. P always
+   *  has 2^(psetBits + CW) words (the array's parameter address space). */
+  depths?: Partial<Record<'w' | 'x' | 't' | 'y', number>>;
   /** EBR blocks the default depths may use in total (default 28; UP5K has 30, HX8K 32) */
   ebrBudget?: number;
   /** also store the raw accumulators of every result row (memory 'a', same depth as 'y'); default false */
@@ -86,7 +87,7 @@ export interface MemoryMap {
   acc: boolean;
 }
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const MAGIC = 'TRGN';
 export const COMMANDS = { ping: 0x01, write: 0x02, read: 0x03, run: 0x04, status: 0x05 } as const;
 export const STATUS_CODES = { ok: 0, badMemory: 1, range: 2, watchdog: 4 } as const;
@@ -148,7 +149,7 @@ export function ebrCount(width: number, depth: number): number {
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 /** Tile-table entry fields (LSB first) for given memory address widths. */
-function tableFields(d: Derived, waw: number, xaw: number, paw: number): TableField[] {
+function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
   const spec: [string, number, string][] = [
     ['mode', 1, 'in_t_mode: 0 conventional, 1 term revealing'],
     ['k', d.KW, 'in_t_k: weight terms per group (TR)'],
@@ -156,7 +157,7 @@ function tableFields(d: Derived, waw: number, xaw: number, paw: number): TableFi
     ['g', d.GW, 'in_t_g: group size'],
     ['ngroups', d.NGW, 'in_t_ngroups: groups in the tile'],
     ['relu', 1, 'in_t_relu'],
-    ['pset', paw, 'output-parameter set: the P word whose bias, mul and shift drive in_t_bias, in_t_mul, in_t_shift'],
+    ['pset', d.PSW, 'in_t_pset: output-parameter set (P words pset * 2^CW + column)'],
     ['wFirst', waw, 'first weight-slot word (W address)'],
     ['wLast', waw, 'last weight-slot word (inclusive): wFirst + ngroups*k_eff - 1'],
     ['xFirst', xaw, 'first data-beat word (X address)'],
@@ -176,7 +177,7 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   const d = derive(cfg);
   const acc = opts.acc ?? false;
   const widths: Record<MemName, number> = {
-    w: d.C * d.WS, x: d.R * d.L * d.BX, t: 16, y: d.C * d.BX, a: d.C * d.accW, p: d.C * (d.BBW + d.MBW + d.SW),
+    w: d.C * d.WS, x: d.R * d.L * d.BX, t: 16, y: d.C * d.BX, a: d.C * d.accW, p: d.PWW,
   };
   const rx = opts.rxFifo ?? 512;
   if (!isPow2(rx) || rx < 16 || rx > 65536) throw new UserError(`board: rxFifo ${rx} must be a power of two in 16..65536`);
@@ -186,13 +187,13 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   }
   const fixed = opts.depths ?? {};
   const depth: Record<'w' | 'x' | 't' | 'y' | 'p', number> = {
-    w: fixed.w ?? 256, x: fixed.x ?? 256, t: fixed.t ?? 256, y: fixed.y ?? 256, p: fixed.p ?? 256,
+    w: fixed.w ?? 256, x: fixed.x ?? 256, t: fixed.t ?? 256, y: fixed.y ?? 256, p: 2 ** d.PAW,
   };
 
   // table word: the narrowest multiple of 16 bits whose entry fetch (TE words + 2 cycles) fits in the
   // shortest tile (LMIN); depends on the address widths, so settle it together with the depths
   const layout = (): { fields: TableField[]; entryBits: number; tbw: number; te: number } => {
-    const fields = tableFields(d, clog2(depth.w), clog2(depth.x), clog2(depth.p));
+    const fields = tableFields(d, clog2(depth.w), clog2(depth.x));
     const last = fields[fields.length - 1] as TableField;
     const entryBits = last.lo + last.width;
     const maxTe = d.LMIN - 2;
@@ -233,7 +234,7 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
     t: `tile table: ${l.te} words of ${l.tbw} bits per entry, word 0 = entry bits [${l.tbw - 1}:0]`,
     y: `results: one word per result row (C x ${d.BX}-bit y, column 0 low), R rows per tile entry`,
     a: `raw accumulators: one word per result row (C x ${d.accW}-bit, column 0 low), same addresses as y`,
-    p: `output-parameter sets: one word per set, {shift, mul, bias} = C x ${d.SW}-bit shift (high), C x ${d.MBW}-bit mul, C x ${d.BBW}-bit signed bias (low), column 0 low in each`,
+    p: `output parameters: one word per column of a set, set s column c at s * ${2 ** d.CW} + c (${2 ** d.PSW} sets), {shift, mul, bias} = ${d.SW}-bit shift (high), ${d.MBW}-bit mul, ${d.BBW}-bit signed bias (low)`,
   };
   const mems: BoardMemory[] = [];
   const add = (id: number, name: MemName, dep: number): void => {
@@ -281,15 +282,15 @@ export function tableField(map: MemoryMap, name: string): TableField {
 
 const CORE_PARAMS = [
   'R', 'C', 'L', 'G', 'BW', 'BX', 'WT', 'KW', 'DW', 'GW', 'NGW', 'BBW', 'MBW', 'MULW', 'SW', 'ACCW', 'CW', 'VERSION', 'HASH_LO', 'HASH_HI',
-  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'PAW', 'TBW', 'TE',
+  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'PSW', 'PAW', 'TBW', 'TE',
   'O_MODE', 'O_K', 'O_D', 'O_G', 'O_NG', 'O_RELU', 'O_PS', 'O_WF', 'O_WL', 'O_XF', 'O_XL',
 ] as const;
 
 /** core port -> array port (array ports not listed: clk, out_y_row) */
 const CORE_TO_ARRAY: readonly [string, string][] = [
   ['a_rst', 'rst'], ['a_t_valid', 'in_t_valid'], ['a_t_ready', 'out_t_ready'], ['a_t_mode', 'in_t_mode'], ['a_t_k', 'in_t_k'],
-  ['a_t_d', 'in_t_d'], ['a_t_g', 'in_t_g'], ['a_t_ngroups', 'in_t_ngroups'], ['a_t_relu', 'in_t_relu'], ['a_t_bias', 'in_t_bias'],
-  ['a_t_mul', 'in_t_mul'], ['a_t_shift', 'in_t_shift'], ['a_w_valid', 'in_w_valid'], ['a_w_ready', 'out_w_ready'], ['a_w_data', 'in_w_data'],
+  ['a_t_d', 'in_t_d'], ['a_t_g', 'in_t_g'], ['a_t_ngroups', 'in_t_ngroups'], ['a_t_relu', 'in_t_relu'], ['a_t_pset', 'in_t_pset'],
+  ['a_p_addr', 'out_p_addr'], ['a_p_bias', 'in_p_bias'], ['a_p_mul', 'in_p_mul'], ['a_p_shift', 'in_p_shift'], ['a_w_valid', 'in_w_valid'], ['a_w_ready', 'out_w_ready'], ['a_w_data', 'in_w_data'],
   ['a_x_valid', 'in_x_valid'], ['a_x_ready', 'out_x_ready'], ['a_x_data', 'in_x_data'], ['a_y_valid', 'out_y_valid'], ['a_y_col', 'out_y_col'],
   ['a_y_data', 'out_y_data'], ['a_y_acc', 'out_y_acc'], ['a_err', 'out_err'], ['a_busy', 'out_busy'], ['a_stat_work', 'out_stat_work'],
 ];
@@ -307,7 +308,8 @@ function corePorts(p: Record<string, number>): Port[] {
   return [
     i('clk', 1), i('uart_rx', 1), o('uart_tx', 1), o('led', v('LEDW')),
     o('a_rst', 1), o('a_t_valid', 1), i('a_t_ready', 1), o('a_t_mode', 1), o('a_t_k', v('KW')), o('a_t_d', v('DW')), o('a_t_g', v('GW')),
-    o('a_t_ngroups', v('NGW')), o('a_t_relu', 1), o('a_t_bias', C * v('BBW')), o('a_t_mul', C * v('MBW')), o('a_t_shift', C * v('SW')),
+    o('a_t_ngroups', v('NGW')), o('a_t_relu', 1), o('a_t_pset', v('PSW')),
+    i('a_p_addr', v('PAW')), o('a_p_bias', v('BBW')), o('a_p_mul', v('MBW')), o('a_p_shift', v('SW')),
     o('a_w_valid', 1), i('a_w_ready', 1), o('a_w_data', C * v('WT')),
     o('a_x_valid', 1), i('a_x_ready', 1), o('a_x_data', v('R') * v('L') * v('BX')),
     i('a_y_valid', 1), i('a_y_col', v('CW')), i('a_y_data', v('BX')), i('a_y_acc', v('ACCW')),
@@ -353,7 +355,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
     MULW: d.MULW, SW: d.SW, ACCW: d.accW, CW: d.CW, VERSION: PROTOCOL_VERSION, HASH_LO: hashLe & 0xffff, HASH_HI: hashLe >>> 16,
     CLKS_PER_BIT: cpb, LEDW: board.ledWidth, LED_LOW: ledActiveLow(board) ? 1 : 0,
     HBW: Math.max(4, Math.round(Math.log2(board.clkHz))), WDW: wdw, RXAW: clog2(map.rxFifoBytes),
-    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, PAW: mem('p').addrBits, ACC_EN: map.acc ? 1 : 0,
+    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, PSW: d.PSW, PAW: mem('p').addrBits, ACC_EN: map.acc ? 1 : 0,
     TBW: map.table.wordBits, TE: map.table.wordsPerEntry,
     O_MODE: off('mode'), O_K: off('k'), O_D: off('d'), O_G: off('g'), O_NG: off('ngroups'), O_RELU: off('relu'), O_PS: off('pset'),
     O_WF: off('wFirst'), O_WL: off('wLast'), O_XF: off('xFirst'), O_XL: off('xLast'),

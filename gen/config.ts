@@ -36,6 +36,9 @@ export interface TrConfig {
   outMulBits: number;
   /** Width of the per-channel bias (signed); 0 = same as the accumulator. */
   biasBits: number;
+  /** Width of a tile's output-parameter-set index: the parameter memory the core reads holds 2^psetBits sets
+   *  of C columns (a set is one tile's per-column bias, multiplier and shift). */
+  psetBits: number;
 }
 
 export const DEFAULTS: TrConfig = {
@@ -51,6 +54,7 @@ export const DEFAULTS: TrConfig = {
   maxK: 1024,
   outMulBits: 16,
   biasBits: 0,
+  psetBits: 8,
 };
 
 /** Named presets (partial configs over DEFAULTS). */
@@ -81,6 +85,7 @@ const RULES: Record<Exclude<keyof TrConfig, 'name' | 'cell'>, FieldRule> = {
   maxK: { min: 1, max: 1 << 20, help: 'maximum reduction length per tile' },
   outMulBits: { min: 0, max: 18, help: 'output multiplier width (0 = shift only)' },
   biasBits: { min: 0, max: 48, help: 'bias width (0 = accumulator width)' },
+  psetBits: { min: 4, max: 12, help: 'output-parameter-set index width' },
 };
 
 /** Validate and complete a user config (unknown keys, types and ranges are UserErrors naming the field). */
@@ -248,6 +253,11 @@ export interface Derived {
   /** row / column index widths of the result stream */
   RW: number;
   CW: number;
+  /** output-parameter-set index width, and the parameter memory's address width: address = pset * 2^CW + column */
+  PSW: number;
+  PAW: number;
+  /** bits of one column's parameter word {shift, mul, bias} (bias in the low bits) */
+  PWW: number;
   /** port widths of the data and weight streams */
   xBeatW: number;
   wBeatW: number;
@@ -292,9 +302,10 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const SW = bitsFor(maxShift);
   // The control word of a tile's last work cycle is visible at cycle S. Cell (r,c) holds its result from
   // S + edge + cell + r + c on; the read-out starts at S + goDelay and reads item (r,c) at S + goDelay + 1 +
-  // r*C + c, never earlier than the cell finished. It copies the item's column parameters (held by the
-  // sequencer from S until the next tile's last cycle) at that read, so the next tile may end no sooner than
-  // R*C + goDelay + 1 cycles later; that also keeps every held result until it is read.
+  // r*C + c, never earlier than the cell finished. It reads the item's column parameters at address
+  // {pset, column} of the parameter memory, with the tile's pset held by the sequencer from S until the next
+  // tile's last cycle, so the next tile may end no sooner than R*C + goDelay + 1 cycles later; that also keeps
+  // every held result until it is read.
   const tv = cfg.cell === 'tv';
   const P = cfg.termsPerCycle;
   const edgeLatency = tv ? LATENCY.tvEdge : LATENCY.edge;
@@ -308,7 +319,8 @@ function deriveUnchecked(cfg: TrConfig): Derived {
     cell: cfg.cell, P, WS: P * WT, XV, PW: XV + maxExpW, edgeLatency, cellLatency,
     R, C, G, L, BW: cfg.wBits, BX: cfg.xBits, TW, TX, maxExpW, maxExpX, EW, EX, IW, PE, XT, WT, XB,
     accBound, accW, KW, DW, GW, NGW, TCW, BCW, NB, CWW, BBW, MBW, MULW, SW, maxShift, kMax, maxGroups,
-    LMIN, LMW, goDelay, outLatency, RW: Math.max(1, clog2(R)), CW: Math.max(1, clog2(C)), xBeatW: R * L * cfg.xBits, wBeatW: C * WT,
+    LMIN, LMW, goDelay, outLatency, RW: Math.max(1, clog2(R)), CW: Math.max(1, clog2(C)),
+    PSW: cfg.psetBits, PAW: cfg.psetBits + Math.max(1, clog2(C)), PWW: BBW + MBW + SW, xBeatW: R * L * cfg.xBits, wBeatW: C * WT,
   };
 }
 

@@ -132,6 +132,18 @@ function buildArray(reg: Registry, d: Derived, row: Signature): Module {
   return m.build(reg.sigs);
 }
 
+/** The parameter-memory port every design has (the TR array and the baselines): the read-out presents an
+ *  address in the cycle it reads an item, and the memory (a synchronous read, outside the design) answers with
+ *  that column's output parameters in the next cycle. */
+export function paramPorts(d: Pick<Derived, 'PAW' | 'BBW' | 'MBW' | 'MULW' | 'SW' | 'maxShift'>): { name: string; dir: 'input' | 'output'; width: number; doc: string }[] {
+  return [
+    { name: 'out_p_addr', dir: 'output', width: d.PAW, doc: 'parameter memory read address {pset, column} of the result read out in this cycle' },
+    { name: 'in_p_bias', dir: 'input', width: d.BBW, doc: `parameter memory word at the previous cycle's out_p_addr: bias (signed ${d.BBW} bits)` },
+    { name: 'in_p_mul', dir: 'input', width: d.MBW, doc: d.MULW ? `... multiplier M (unsigned ${d.MULW} bits)` : 'unused (shift-only output stage)' },
+    { name: 'in_p_shift', dir: 'input', width: d.SW, doc: `... right shift s, 0..${d.maxShift}` },
+  ];
+}
+
 /** Port list of the top module, shared by the builder, the harness generator and params.json. */
 export function topPorts(d: Derived): { name: string; dir: 'input' | 'output'; width: number; doc: string }[] {
   return [
@@ -145,15 +157,14 @@ export function topPorts(d: Derived): { name: string; dir: 'input' | 'output'; w
     { name: 'in_t_g', dir: 'input', width: d.GW, doc: `control register g: group size, 1..${d.G}` },
     { name: 'in_t_ngroups', dir: 'input', width: d.NGW, doc: 'groups in this tile: ceil(K/g)' },
     { name: 'in_t_relu', dir: 'input', width: 1, doc: 'output stage: clamp negatives to 0' },
-    { name: 'in_t_bias', dir: 'input', width: d.C * d.BBW, doc: `per column: bias (signed ${d.BBW} bits), column 0 in the low bits` },
-    { name: 'in_t_mul', dir: 'input', width: d.C * d.MBW, doc: d.MULW ? `per column: multiplier M (unsigned ${d.MULW} bits)` : 'unused (shift-only output stage)' },
-    { name: 'in_t_shift', dir: 'input', width: d.C * d.SW, doc: `per column: right shift s, 0..${d.maxShift}` },
+    { name: 'in_t_pset', dir: 'input', width: d.PSW, doc: 'output-parameter set of the tile: its columns\' bias, mul and shift are the words at pset * 2^CW + column of the parameter memory' },
     { name: 'in_w_valid', dir: 'input', width: 1, doc: 'weight slot valid' },
     { name: 'out_w_ready', dir: 'output', width: 1, doc: 'weight slot accepted when valid & ready' },
     { name: 'in_w_data', dir: 'input', width: d.C * d.WS, doc: `per column: ${d.P > 1 ? `${d.P} weight terms (term 0 low), each ` : 'weight term '}{nz, idx[${d.IW}], sign, exp[${d.EW}]}` },
     { name: 'in_x_valid', dir: 'input', width: 1, doc: 'data load beat valid' },
     { name: 'out_x_ready', dir: 'output', width: 1, doc: 'data load beat accepted when valid & ready' },
     { name: 'in_x_data', dir: 'input', width: d.R * d.L * d.BX, doc: `per row, per lane: raw signed ${d.BX}-bit value (row 0 lane 0 in the low bits)` },
+    ...paramPorts(d),
     { name: 'out_y_valid', dir: 'output', width: 1, doc: 'one result per valid cycle: tile items in row-major order' },
     { name: 'out_y_row', dir: 'output', width: d.RW, doc: 'row (data vector within the tile) of the result' },
     { name: 'out_y_col', dir: 'output', width: d.CW, doc: 'column (output channel within the tile) of the result' },
@@ -178,7 +189,7 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const rst = p['rst'] as Expr;
   const seqParams = {
     R: d.R, C: d.C, G: d.G, L: d.L, BX: d.BX, TW: d.TW, TX: d.TX, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW,
-    TCW: d.TCW, BCW: d.BCW, WT: d.WS, BBW: d.BBW, MBW: d.MBW, SW: d.SW, LMIN: d.LMIN, LMW: d.LMW, CWW: d.CWW,
+    TCW: d.TCW, BCW: d.BCW, WT: d.WS, PSW: d.PSW, LMIN: d.LMIN, LMW: d.LMW, CWW: d.CWW,
     TV: d.cell === 'tv' ? 1 : 0, P: d.P,
   };
   const cw = m.wire('cw', d.CWW, 'control word');
@@ -186,14 +197,11 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const tv = d.cell === 'tv';
   const lanes3 = m.wire('lanes3', d.R * d.L * nafPairBits(d.BX), 'load-beat data: x + (x >>> 1) per lane (tv edges)', { unused: !tv });
   const w = m.wire('w', d.C * d.WS, 'current weight slot');
-  // the read-out uses only column 0 of the per-column parameters, which the sequencer rotates one column per read
-  const pBias = m.wire('p_bias', d.C * d.BBW, undefined, { unused: true });
-  const pMul = m.wire('p_mul', d.C * d.MBW, undefined, { unused: true });
-  const pShift = m.wire('p_shift', d.C * d.SW, undefined, { unused: true });
+  const pPset = m.wire('p_pset', d.PSW, 'parameter set of the tile being read out');
   const pRelu = m.wire('p_relu', 1);
-  const rot = m.wire('ro_rot', 1, 'read-out: rotate the per-column parameters');
-  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_lanes3: lanes3, out_w: w, out_p_bias: pBias, out_p_mul: pMul, out_p_shift: pShift, out_p_relu: pRelu, in_rot: rot };
-  for (const n of ['in_t_valid', 'out_t_ready', 'in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift',
+  const rd = m.wire('ro_rd', 1, undefined, { unused: true });
+  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_lanes3: lanes3, out_w: w, out_p_pset: pPset, out_p_relu: pRelu };
+  for (const n of ['in_t_valid', 'out_t_ready', 'in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_pset',
     'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
     seqConns[n] = p[n] as Expr;
   }
@@ -205,7 +213,7 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
 
   // read-out: starts goDelay cycles after the control word of a tile's last work cycle (cw bit 3)
   const go = delayed(m, reg, 'go', clk, rst, slice(cw, 3, 1), d.goDelay, 'read-out start');
-  outputPath(m, reg, d, tv, { clk, rst, go, res, shifts, rot, bias: slice(pBias, 0, d.BBW), mul: slice(pMul, 0, d.MBW), shift: slice(pShift, 0, d.SW), relu: pRelu }, p as Record<string, Expr>);
+  outputPath(m, reg, d, tv, { clk, rst, go, res, shifts, rd, pset: pPset, relu: pRelu }, p as Record<string, Expr>);
   return m.build(reg.sigs);
 }
 

@@ -83,19 +83,19 @@ export const TV_EDGE: Leaf = {
 export const SEQ: Leaf = {
   suffix: 'seq',
   file: 'tr_seq.v',
-  params: ['R', 'C', 'G', 'L', 'BX', 'TW', 'TX', 'KW', 'DW', 'GW', 'NGW', 'TCW', 'BCW', 'WT', 'BBW', 'MBW', 'SW', 'LMIN', 'LMW', 'CWW', 'TV', 'P'],
+  params: ['R', 'C', 'G', 'L', 'BX', 'TW', 'TX', 'KW', 'DW', 'GW', 'NGW', 'TCW', 'BCW', 'WT', 'PSW', 'LMIN', 'LMW', 'CWW', 'TV', 'P'],
   ports(p) {
-    const [R, C, L, BX, KW, DW, GW, NGW, WT, BBW, MBW, SW, CWW] = need(p, 'R', 'C', 'L', 'BX', 'KW', 'DW', 'GW', 'NGW', 'WT', 'BBW', 'MBW', 'SW', 'CWW') as [
-      number, number, number, number, number, number, number, number, number, number, number, number, number,
+    const [R, C, L, BX, KW, DW, GW, NGW, WT, PSW, CWW] = need(p, 'R', 'C', 'L', 'BX', 'KW', 'DW', 'GW', 'NGW', 'WT', 'PSW', 'CWW') as [
+      number, number, number, number, number, number, number, number, number, number, number,
     ];
     return [
       ...clkRst,
       i('in_t_valid', 1), o('out_t_ready', 1), i('in_t_mode', 1), i('in_t_k', KW), i('in_t_d', DW), i('in_t_g', GW),
-      i('in_t_ngroups', NGW), i('in_t_relu', 1), i('in_t_bias', C * BBW), i('in_t_mul', C * MBW), i('in_t_shift', C * SW),
+      i('in_t_ngroups', NGW), i('in_t_relu', 1), i('in_t_pset', PSW),
       i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * WT),
       i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * L * BX),
       o('out_cw', CWW), o('out_lanes', R * L * BX), o('out_lanes3', R * L * nafPairBits(BX)), o('out_w', C * WT),
-      o('out_p_bias', C * BBW), o('out_p_mul', C * MBW), o('out_p_shift', C * SW), o('out_p_relu', 1), i('in_rot', 1),
+      o('out_p_pset', PSW), o('out_p_relu', 1),
       o('out_err', 1), o('out_busy', 1), o('out_stat_work', 32),
     ];
   },
@@ -118,14 +118,14 @@ export const OUT: Leaf = {
 export const READOUT: Leaf = {
   suffix: 'readout',
   file: 'tr_readout.v',
-  params: ['R', 'C', 'CHAIN', 'NRES', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW'],
+  params: ['R', 'C', 'CHAIN', 'NRES', 'ACCW', 'PSW', 'RW', 'CW'],
   ports(p) {
-    const [R, , , NRES, ACCW, BBW, MBW, SW, RW, CW] = need(p, 'R', 'C', 'CHAIN', 'NRES', 'ACCW', 'BBW', 'MBW', 'SW', 'RW', 'CW') as number[] as [
-      number, number, number, number, number, number, number, number, number, number,
+    const [R, , , NRES, ACCW, PSW, RW, CW] = need(p, 'R', 'C', 'CHAIN', 'NRES', 'ACCW', 'PSW', 'RW', 'CW') as number[] as [
+      number, number, number, number, number, number, number, number,
     ];
     return [
-      ...clkRst, i('in_go', 1), i('in_res', NRES * ACCW), o('out_shift', R), o('out_rot', 1), i('in_bias', BBW), i('in_mul', MBW), i('in_shift', SW), i('in_relu', 1),
-      o('out_v', 1), o('out_row', RW), o('out_col', CW), o('out_acc', ACCW), o('out_bias', BBW), o('out_mul', MBW), o('out_shift_amt', SW), o('out_relu', 1),
+      ...clkRst, i('in_go', 1), i('in_res', NRES * ACCW), o('out_shift', R), o('out_rd', 1), i('in_pset', PSW), o('out_p_addr', PSW + CW), i('in_relu', 1),
+      o('out_v', 1), o('out_row', RW), o('out_col', CW), o('out_acc', ACCW), o('out_relu', 1),
     ];
   },
 };
@@ -180,37 +180,36 @@ export class Registry {
 
 /** The widths the output path needs (Derived of the TR array and BaselineDerived both have them). */
 export interface OutPathWidths {
-  R: number; C: number; accW: number; BBW: number; MBW: number; MULW: number; SW: number; RW: number; CW: number; BX: number;
+  R: number; C: number; accW: number; BBW: number; MBW: number; MULW: number; SW: number; RW: number; CW: number; BX: number; PSW: number;
 }
 
 /**
  * The output path every design carries (the TR array and the baselines): the read-out (READOUT: one result per
  * cycle, from R shift chains with `chain`, else from all R·C held results) and the requantizing output stage
- * (OUT), driving the top's out_y_* ports `p`. `res`, `shifts`, `rot` and `go` connect the read-out to the
- * results; `params` are the current tile's per-column output parameters (column 0 in the low bits).
+ * (OUT), driving the top's out_y_* ports `p`. `res`, `shifts`, `rd` and `go` connect the read-out to the
+ * results; `pset` and `relu` are the parameter set and relu flag of the tile being read. The read-out addresses
+ * the parameter memory outside the design through the top's out_p_addr, and the memory's word (in_p_bias,
+ * in_p_mul, in_p_shift, one cycle later) goes straight to the output stage.
  */
 export function outputPath(
   m: ModuleBuilder, reg: Registry, w: OutPathWidths, chain: boolean,
-  c: { clk: Expr; rst: Expr; go: Expr; res: Expr; shifts: Expr; rot: Expr; bias: Expr; mul: Expr; shift: Expr; relu: Expr },
+  c: { clk: Expr; rst: Expr; go: Expr; res: Expr; shifts: Expr; rd: Expr; pset: Expr; relu: Expr },
   p: Record<string, Expr>,
 ): void {
-  const roParams = { R: w.R, C: w.C, CHAIN: chain ? 1 : 0, NRES: chain ? w.R : w.R * w.C, ACCW: w.accW, BBW: w.BBW, MBW: w.MBW, SW: w.SW, RW: w.RW, CW: w.CW };
+  const roParams = { R: w.R, C: w.C, CHAIN: chain ? 1 : 0, NRES: chain ? w.R : w.R * w.C, ACCW: w.accW, PSW: w.PSW, RW: w.RW, CW: w.CW };
   const rv = m.wire('ro_v', 1);
   const rrow = m.wire('ro_row', w.RW);
   const rcol = m.wire('ro_col', w.CW);
   const racc = m.wire('ro_acc', w.accW);
-  const rbias = m.wire('ro_bias', w.BBW);
-  const rmul = m.wire('ro_mul', w.MBW, undefined, { unused: w.MULW === 0 });
-  const rshift = m.wire('ro_shift', w.SW);
   const rrelu = m.wire('ro_relu', 1);
   m.inst(reg.leaf(READOUT, roParams), 'u_readout', roParams, {
-    clk: c.clk, rst: c.rst, in_go: c.go, in_res: c.res, out_shift: c.shifts, out_rot: c.rot,
-    in_bias: c.bias, in_mul: c.mul, in_shift: c.shift, in_relu: c.relu,
-    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_bias: rbias, out_mul: rmul, out_shift_amt: rshift, out_relu: rrelu,
+    clk: c.clk, rst: c.rst, in_go: c.go, in_res: c.res, out_shift: c.shifts, out_rd: c.rd, in_pset: c.pset, out_p_addr: p['out_p_addr'] as Expr, in_relu: c.relu,
+    out_v: rv, out_row: rrow, out_col: rcol, out_acc: racc, out_relu: rrelu,
   });
+  // the parameter memory's word for the item read in the previous cycle arrives with the item (in_p_*)
   const outParams = { ACCW: w.accW, BBW: w.BBW, MBW: w.MBW, MULW: w.MULW, SW: w.SW, BX: w.BX, TAGW: w.RW + w.CW };
   m.inst(reg.leaf(OUT, outParams), 'u_out', outParams, {
-    clk: c.clk, rst: c.rst, in_v: rv, in_acc: racc, in_bias: rbias, in_mul: rmul, in_shift: rshift, in_relu: rrelu, in_tag: cat(rrow, rcol),
+    clk: c.clk, rst: c.rst, in_v: rv, in_acc: racc, in_bias: p['in_p_bias'] as Expr, in_mul: p['in_p_mul'] as Expr, in_shift: p['in_p_shift'] as Expr, in_relu: rrelu, in_tag: cat(rrow, rcol),
     out_v: p['out_y_valid'] as Expr, out_tag: cat(p['out_y_row'] as Expr, p['out_y_col'] as Expr), out_y: p['out_y_data'] as Expr, out_acc: p['out_y_acc'] as Expr,
   });
 }

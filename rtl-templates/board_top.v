@@ -7,8 +7,10 @@
 //   UART 8N1 at CLKS_PER_BIT -> RX FIFO (2**RXAW bytes, one EBR) -> command processor -> UART TX.
 //   On-chip RAMs (@@P@@_board_ram, inferred EBRs): weights W (C*WT bits), data X (R*L*BX), tile table T
 //   (TBW-bit words, TE words per entry), results Y (C*BX, one word per result row), raw accumulators A
-//   (C*ACCW, only with ACC_EN), output-parameter sets P (C*(BBW+MBW+SW) bits: the per-column bias, mul and
-//   shift of a tile, named by the entry's pset field, so they are never copied into registers here).
+//   (C*ACCW, only with ACC_EN), output parameters P (BBW+MBW+SW bits: one column's {shift, mul, bias}; set s,
+//   the one a table entry's pset field names, is the words at s * 2**CW + c). P is the array's parameter
+//   memory: while a RUN is active its read port follows the array's out_p_addr and its read register drives
+//   in_p_bias, in_p_mul and in_p_shift, so no parameter is ever copied into a register.
 //
 // Byte protocol (every multi-byte number little-endian; sim/driver/host.ts is the host side). Every command is
 // answered by [0x80|cmd, status, payload]; an unknown command byte c by [0xFF, c].
@@ -29,9 +31,8 @@
 //   it never runs more than 2**RXAW bytes ahead of the board (sim/driver/host.ts planRun() streams stay far below).
 //
 // RUN: a fetcher reads table entries (TE words each, one per cycle) into a staging register; a complete entry
-// is pushed to a two-entry descriptor FIFO (its head drives the array's in_t_* ports; in_t_bias, in_t_mul and
-// in_t_shift come from the read register of P, which is read at the head's pset whenever a new entry becomes
-// the head, so they are valid in the same cycle as the head) and its weight and data address ranges to two
+// is pushed to a two-entry descriptor FIFO (its head drives the array's in_t_* ports) and its weight and data
+// address ranges to two
 // stream feeders (@@P@@_board_feed) that read W and X back to back, using the RAMs'
 // read registers as the stream data registers. The descriptor stream is held invalid for PRIME cycles so that
 // three entries are staged and both feeders are primed; from then on every stream is valid whenever the array
@@ -74,7 +75,8 @@ module @@P@@_board_core #(
     parameter TAW     = 8,
     parameter YAW     = 8,
     parameter ACC_EN  = 0,
-    parameter PAW     = 8,
+    parameter PSW     = 4,     // output-parameter-set index width (the array's)
+    parameter PAW     = 5,     // P address width: PSW + CW
     parameter TBW     = 16,
     parameter TE      = 8,
     // tile-table entry layout: bit offsets in the TE*TBW-bit entry (word 0 = low bits); gen/board.ts
@@ -104,9 +106,11 @@ module @@P@@_board_core #(
     output wire [GW-1:0]       a_t_g,
     output wire [NGW-1:0]      a_t_ngroups,
     output wire                a_t_relu,
-    output wire [C*BBW-1:0]    a_t_bias,
-    output wire [C*MBW-1:0]    a_t_mul,
-    output wire [C*SW-1:0]     a_t_shift,
+    output wire [PSW-1:0]      a_t_pset,
+    input  wire [PAW-1:0]      a_p_addr,
+    output wire [BBW-1:0]      a_p_bias,
+    output wire [MBW-1:0]      a_p_mul,
+    output wire [SW-1:0]       a_p_shift,
     output wire                a_w_valid,
     input  wire                a_w_ready,
     output wire [C*WT-1:0]     a_w_data,
@@ -123,7 +127,7 @@ module @@P@@_board_core #(
 );
     // memories
     localparam [2:0] M_W = 3'd0, M_X = 3'd1, M_T = 3'd2, M_Y = 3'd3, M_A = 3'd4, M_P = 3'd5;
-    localparam WWW = C * WT, XWW = R * L * BX, YWW = C * BX, AWW = C * ACCW, PWW = C * (BBW + MBW + SW);
+    localparam WWW = C * WT, XWW = R * L * BX, YWW = C * BX, AWW = C * ACCW, PWW = BBW + MBW + SW;
     localparam WB_W = (WWW + 7) / 8, WB_X = (XWW + 7) / 8, WB_T = (TBW + 7) / 8, WB_Y = (YWW + 7) / 8, WB_A = (AWW + 7) / 8;
     localparam WB_P = (PWW + 7) / 8;
     localparam SHB0 = (WB_W > WB_X) ? WB_W : WB_X;
@@ -134,7 +138,7 @@ module @@P@@_board_core #(
     localparam SHW  = SHB * 8;
     localparam AWR  = (ACC_EN != 0) ? AWW : 8;   // width of the accumulator RAM's read data (a dummy without it)
     // descriptor: {pset, relu, ngroups, g, d, k, mode}
-    localparam DESCW = 1 + KW + DW + GW + NGW + 1 + PAW;
+    localparam DESCW = 1 + KW + DW + GW + NGW + 1 + PSW;
     localparam D_K = 1, D_D = D_K + KW, D_G = D_D + DW, D_NG = D_G + GW, D_RELU = D_NG + NGW, D_PS = D_RELU + 1;
     localparam ENTW = TE * TBW;
     localparam TEW = $clog2(TE + 1);
@@ -267,8 +271,6 @@ module @@P@@_board_core #(
     wire [YWW-1:0] y_rdata;
     wire [AWR-1:0] acc_rdata;
     wire [PWW-1:0] p_rdata;
-    reg            p_fre;                 // run engine: read the parameter set of the next head
-    reg  [PAW-1:0] p_faddr;
     reg            t_fre;                 // fetcher read of the table this cycle
     reg  [TAW-1:0] f_addr;
     reg            row_done;
@@ -295,7 +297,7 @@ module @@P@@_board_core #(
     );
     @@P@@_board_ram #(.W(PWW), .AW(PAW)) u_pram (
         .clk(clk), .in_we(cmd_we && a_mem == M_P), .in_waddr(addr[PAW-1:0]), .in_wdata(sh[SHW-WB_P*8 +: PWW]),
-        .in_re(run_sel ? p_fre : (cmd_re && a_mem == M_P)), .in_raddr(run_sel ? p_faddr : addr[PAW-1:0]), .out_rdata(p_rdata)
+        .in_re(run_sel || (cmd_re && a_mem == M_P)), .in_raddr(run_sel ? a_p_addr : addr[PAW-1:0]), .out_rdata(p_rdata)
     );
     generate
         if (ACC_EN != 0) begin : g_acc
@@ -337,16 +339,9 @@ module @@P@@_board_core #(
     wire            progress = t_pop || (a_w_valid && a_w_ready) || (a_x_valid && a_x_ready) || a_y_valid || row_done || !go;
     wire            abort   = run_sel && !run_done && (wd == {WDW{1'b1}});
     wire            clr     = rst || (st == S_RUN0) || abort;
-    wire [DESCW-1:0] stg_desc = {stg[O_PS +: PAW], stg[O_RELU],
+    wire [DESCW-1:0] stg_desc = {stg[O_PS +: PSW], stg[O_RELU],
                                  stg[O_NG +: NGW], stg[O_G +: GW], stg[O_D +: DW], stg[O_K +: KW], stg[O_MODE]};
     always @(*) t_fre = f_start || f_act;
-    // P is read when an entry becomes the head (the read register then holds the head's set in the cycle the
-    // head is first offered): the staged entry when it goes straight to the head, else dn when the head pops
-    wire            to_head_stg = push && (!dh_v || t_pop);
-    always @(*) begin
-        p_fre   = to_head_stg || (t_pop && dn_v);
-        p_faddr = to_head_stg ? stg[O_PS +: PAW] : dn[D_PS +: PAW];
-    end
 
     // two queued ranges suffice: an entry's ranges are pushed when it enters the descriptor FIFO, and by the
     // time a third could wait, the feeders have started the oldest (tile e-1's streams end before pop_e)
@@ -367,9 +362,10 @@ module @@P@@_board_core #(
     assign a_t_g       = dh[D_G +: GW];
     assign a_t_ngroups = dh[D_NG +: NGW];
     assign a_t_relu    = dh[D_RELU];
-    assign a_t_bias    = p_rdata[0 +: C*BBW];
-    assign a_t_mul     = p_rdata[C*BBW +: C*MBW];
-    assign a_t_shift   = p_rdata[C*(BBW+MBW) +: C*SW];
+    assign a_t_pset    = dh[D_PS +: PSW];
+    assign a_p_bias    = p_rdata[0 +: BBW];
+    assign a_p_mul     = p_rdata[BBW +: MBW];
+    assign a_p_shift   = p_rdata[BBW+MBW +: SW];
     assign a_w_valid   = wf_valid && run_sel;
     assign a_w_data    = w_rdata;
     assign a_x_valid   = xf_valid && run_sel;

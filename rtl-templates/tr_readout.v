@@ -7,19 +7,19 @@
 //   CHAIN = 1 (tv cells, which all finish in the same cycle): in_res holds the head (column 0) of every row's
 //     result shift chain; row r is shifted (out_shift[r]) while it is read, so item (r,c) is its head after c
 //     shifts.
-// The output-stage parameters travel with the item: the sequencer rotates its per-column parameter registers
-// by one column per read (out_rot), so column 0's fields (in_bias, in_mul, in_shift) are always the current
-// item's; after R*C reads they are back in place. Tiles are at least R*C + goDelay + 1 cycles apart (the
-// sequencer's LMIN), so no result or parameter is overwritten before it is read.
+// The output-stage parameters of the item are read from the parameter memory outside the array: out_p_addr =
+// {in_pset, column} is presented in the cycle of the read, and the memory's word (a synchronous read) reaches
+// the output stage in the next cycle, together with out_acc, with no parameter register here. in_pset is the
+// tile's parameter set, held by the sequencer (or the baselines' queue) during the reads. Tiles are at least
+// R*C + goDelay + 1 cycles apart (the sequencer's LMIN), so no result or set index changes before it is read.
+// out_rd marks each read (the baselines' parameter queue counts them to pop its head).
 module @@P@@_readout #(
     parameter R     = 2,
     parameter C     = 2,
     parameter CHAIN = 0,  // 1: read the rows' result chains (in_res = R heads); 0: in_res = all R*C results
     parameter NRES  = 4,  // results on in_res: CHAIN ? R : R*C
     parameter ACCW  = 24,
-    parameter BBW   = 24,
-    parameter MBW   = 16,
-    parameter SW    = 6,
+    parameter PSW   = 8,  // parameter-set index width
     parameter RW    = 1,  // row index width
     parameter CW    = 1   // column index width
 ) (
@@ -28,18 +28,14 @@ module @@P@@_readout #(
     input  wire                  in_go,
     input  wire [NRES*ACCW-1:0]  in_res,
     output wire [R-1:0]          out_shift,     // CHAIN: shift row r's chain
-    output wire                  out_rot,       // rotate the per-column parameters by one column
-    input  wire [BBW-1:0]        in_bias,       // column 0 parameters (rotated by the sequencer)
-    input  wire [MBW-1:0]        in_mul,
-    input  wire [SW-1:0]         in_shift,
+    output wire                  out_rd,        // one read in this cycle
+    input  wire [PSW-1:0]        in_pset,       // parameter set of the tile being read
+    output wire [PSW+CW-1:0]     out_p_addr,    // parameter memory address of the item read in this cycle
     input  wire                  in_relu,
     output reg                   out_v,
     output reg  [RW-1:0]         out_row,
     output reg  [CW-1:0]         out_col,
     output reg  [ACCW-1:0]       out_acc,
-    output reg  [BBW-1:0]        out_bias,
-    output reg  [MBW-1:0]        out_mul,
-    output reg  [SW-1:0]         out_shift_amt,
     output reg                   out_relu
 );
     reg          act;
@@ -55,7 +51,8 @@ module @@P@@_readout #(
             assign out_shift[gr] = (CHAIN != 0) && act && ({{(32-RW){1'b0}}, row} == gr);
         end
     endgenerate
-    assign out_rot = act;
+    assign out_rd = act;
+    assign out_p_addr = {in_pset, col};
 
     always @(posedge clk) begin
         if (rst) begin
@@ -66,9 +63,6 @@ module @@P@@_readout #(
             out_row <= {RW{1'b0}};
             out_col <= {CW{1'b0}};
             out_acc <= {ACCW{1'b0}};
-            out_bias <= {BBW{1'b0}};
-            out_mul <= {MBW{1'b0}};
-            out_shift_amt <= {SW{1'b0}};
             out_relu <= 1'b0;
         end else begin
             if (in_go) begin
@@ -88,9 +82,6 @@ module @@P@@_readout #(
             out_row <= row;
             out_col <= col;
             out_acc <= in_res[item*ACCW +: ACCW];
-            out_bias <= in_bias;
-            out_mul <= in_mul;
-            out_shift_amt <= in_shift;
             out_relu <= in_relu;
         end
     end

@@ -1,7 +1,7 @@
 // @@P@@_seq: the array's single sequencer (hand-written leaf, see README "Cycle schedule").
 // Three input streams with valid/ready handshakes:
-//   tile descriptors (the run-time control registers of one tile: mode, k, d, g, groups, relu, per-column
-//   output parameters), weight slots (one term per column), and data load beats (L values per row).
+//   tile descriptors (the run-time control registers of one tile: mode, k, d, g, groups, relu, and the index
+//   of its output-parameter set), weight slots (one term per column), and data load beats (L values per row).
 // Every cycle it issues either a work cycle (one term pair per cell) or a bubble; everything downstream is a
 // pure pipeline, so stalls (missing input) never desynchronise the array. With all inputs available the
 // schedule is static: a group takes max(k_eff*d_eff, ceil(g/L)+1) cycles, a tile at least LMIN cycles, and a
@@ -30,9 +30,7 @@ module @@P@@_seq #(
     parameter TCW  = 2,
     parameter BCW  = 1,
     parameter WT   = 9,   // weight slot bits per column (one term, or P terms with TV)
-    parameter BBW  = 24,
-    parameter MBW  = 16,  // multiplier width (1 when the design uses pure shifts; the field is then ignored)
-    parameter SW   = 6,
+    parameter PSW  = 8,   // output-parameter-set index width
     parameter LMIN = 16,
     parameter LMW  = 5,
     parameter CWW  = 19,
@@ -50,9 +48,7 @@ module @@P@@_seq #(
     input  wire [GW-1:0]         in_t_g,
     input  wire [NGW-1:0]        in_t_ngroups,
     input  wire                  in_t_relu,
-    input  wire [C*BBW-1:0]      in_t_bias,
-    input  wire [C*MBW-1:0]      in_t_mul,
-    input  wire [C*SW-1:0]       in_t_shift,
+    input  wire [PSW-1:0]        in_t_pset,
     // weight slot stream
     input  wire                  in_w_valid,
     output wire                  out_w_ready,
@@ -66,24 +62,15 @@ module @@P@@_seq #(
     output reg  [R*L*BX-1:0]     out_lanes,
     output reg  [R*L*2*((BX+1)/2)-1:0] out_lanes3, // per lane: x + (x >>> 1), the NAF carry adder (tv edges)
     output reg  [C*WT-1:0]       out_w,
-    // output-stage parameters of the tile being read out
-    output reg  [C*BBW-1:0]      out_p_bias,
-    output reg  [C*MBW-1:0]      out_p_mul,
-    output reg  [C*SW-1:0]       out_p_shift,
+    // output stage of the tile being read out: its parameter set (the read-out addresses the parameter memory
+    // with it) and its relu flag
+    output reg  [PSW-1:0]        out_p_pset,
     output reg                   out_p_relu,
-    input  wire                  in_rot,     // rotate out_p_* by one column (the read-out reads column 0 = current item)
     // status
     output reg                   out_err,
     output wire                  out_busy,
     output reg  [31:0]           out_stat_work
 );
-    // per-column read-out parameters rotated by one column (column c takes column c+1's, the last column 0's)
-    /* verilator lint_off UNUSED */
-    wire [2*C*BBW-1:0] rot_bias  = {out_p_bias, out_p_bias} >> BBW;
-    wire [2*C*MBW-1:0] rot_mul   = {out_p_mul, out_p_mul} >> MBW;
-    wire [2*C*SW-1:0]  rot_shift = {out_p_shift, out_p_shift} >> SW;
-    /* verilator lint_on UNUSED */
-
     // the tv edges' NAF carry adder, one per load lane, ahead of the lane register (its low 2*ceil(BX/2) bits)
     localparam NP2 = 2 * ((BX + 1) / 2);
     reg [R*L*NP2-1:0] lanes3;
@@ -135,9 +122,7 @@ module @@P@@_seq #(
     reg [NGW-1:0]  c_nm1;
     reg            c_relu;
     reg            p_load;                // load the read-out parameters (the cycle after a tile's last work cycle)
-    reg [C*BBW-1:0] c_bias;
-    reg [C*MBW-1:0] c_mul;
-    reg [C*SW-1:0]  c_shift;
+    reg [PSW-1:0]  c_pset;
     reg [NGW-1:0]  c_grp;
     reg [KW-1:0]   c_j;
     reg [TCW-1:0]  c_t;
@@ -216,7 +201,7 @@ module @@P@@_seq #(
             hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0; hd_all <= 1'b0;
             busy <= 1'b0;
             c_km1 <= {KW{1'b0}}; c_dm1 <= {DW{1'b0}}; c_nm1 <= {NGW{1'b0}}; c_relu <= 1'b0;
-            c_bias <= {C*BBW{1'b0}}; c_mul <= {C*MBW{1'b0}}; c_shift <= {C*SW{1'b0}};
+            c_pset <= {PSW{1'b0}};
             c_grp <= {NGW{1'b0}}; c_j <= {KW{1'b0}}; c_t <= {TCW{1'b0}};
             c_tl <= 1'b0; c_jl <= 1'b0; c_gl <= 1'b0; c_all <= 1'b0; c_t0 <= 1'b1; c_j0 <= 1'b1;
             since_end <= LMIN[LMW-1:0];
@@ -229,7 +214,7 @@ module @@P@@_seq #(
             out_lanes <= {R*L*BX{1'b0}};
             out_lanes3 <= {R*L*2*((BX+1)/2){1'b0}};
             out_w <= {C*WT{1'b0}};
-            out_p_bias <= {C*BBW{1'b0}}; out_p_mul <= {C*MBW{1'b0}}; out_p_shift <= {C*SW{1'b0}};
+            out_p_pset <= {PSW{1'b0}};
             out_p_relu <= 1'b0;
             p_load <= 1'b0;
             out_err <= 1'b0;
@@ -278,7 +263,7 @@ module @@P@@_seq #(
             // compute counters
             if (pop) begin
                 c_km1 <= hd_km1; c_dm1 <= hd_dm1; c_nm1 <= hd_nm1; c_relu <= in_t_relu;
-                c_bias <= in_t_bias; c_mul <= in_t_mul; c_shift <= in_t_shift;
+                c_pset <= in_t_pset;
                 if (hd_bad) out_err <= 1'b1;
             end
             if (issue) begin
@@ -294,21 +279,14 @@ module @@P@@_seq #(
                 c_j0 <= t_end ? j_end : c_j0;       // j_nx == 0
                 busy <= !is_last;
             end
-            // the finished tile's output parameters go to the read-out registers one cycle after its last work
-            // cycle, from c_* (a one-cycle tile's descriptor was copied there when it was popped; the next tile's
-            // pop overwrites c_* at the end of that cycle at the earliest). A register selects load or rotate, so
-            // the issue decision does not reach these wide registers. Loads and rotations never coincide: the
-            // read-out rotates during the R*C reads after a tile, and the next load is at least LMIN cycles later.
+            // the finished tile's parameter set and relu flag go to the read-out one cycle after its last work cycle,
+            // from c_* (a one-cycle tile's descriptor was copied there when it was popped; the next tile's pop
+            // overwrites c_* at the end of that cycle at the earliest). They stay until the next tile's last work
+            // cycle, at least LMIN cycles later, after the R*C reads.
             p_load <= issue && is_last;
             if (p_load) begin
-                out_p_bias  <= c_bias;
-                out_p_mul   <= c_mul;
-                out_p_shift <= c_shift;
-                out_p_relu  <= c_relu;
-            end else if (in_rot) begin
-                out_p_bias  <= rot_bias[C*BBW-1:0];
-                out_p_mul   <= rot_mul[C*MBW-1:0];
-                out_p_shift <= rot_shift[C*SW-1:0];
+                out_p_pset <= c_pset;
+                out_p_relu <= c_relu;
             end
 
             // loader

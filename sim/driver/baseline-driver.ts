@@ -23,7 +23,9 @@ import { dotExact } from '../model/dot.ts';
 import { requant } from '../model/quant.ts';
 import { type OutputParams, checkOutStage } from './driver.ts';
 import { maxMagnitude } from '../model/terms.ts';
-import { type RunEnd, type SimBinary, buildSimulator, runSimulator } from '../verilator/verilator.ts';
+import { stimulusLines } from '../verilator/stimulus.ts';
+import { PARAM_MEMORY, type RunEnd, type SimBinary, buildSimulator, runSimulator } from '../verilator/verilator.ts';
+import { type ColumnParams, psetOf, tileParams } from './params.ts';
 
 export interface BaselineJob {
   name?: string;
@@ -42,12 +44,10 @@ export function jobOut(job: BaselineJob): OutputParams {
 }
 
 /** A tile descriptor beat (port values of the in_t_* fields). */
-export interface BaselineDescriptor {
+export interface BaselineDescriptor extends Record<string, bigint> {
   in_t_k: bigint;
   in_t_relu: bigint;
-  in_t_bias: bigint;
-  in_t_mul: bigint;
-  in_t_shift: bigint;
+  in_t_pset: bigint;
 }
 
 export interface BaselineTile {
@@ -63,6 +63,8 @@ export interface BaselineTile {
 export interface BaselineStreams {
   /** descriptor beats */
   t: BaselineDescriptor[];
+  /** the output-parameter set of each descriptor */
+  params: ColumnParams[][];
   /** weight beats (in_w_data) */
   w: bigint[];
   /** data beats (in_x_data) */
@@ -126,20 +128,12 @@ export function modelBaselineJob(cfg: TrConfig, job: BaselineJob): BaselineResul
  *  beats and a vector tile's data beats are stored once and referenced by the tiles. */
 export function buildBaselineStreams(cfg: TrConfig, kind: BaselineKind, jobs: readonly BaselineJob[], opts: { blocks?: boolean } = {}): BaselineStreams {
   const b = deriveBaseline(cfg, kind);
-  const s: BaselineStreams = { t: [], w: [], x: [], tiles: [], ...(opts.blocks ? { blocks: { w: [], x: [] } } : {}) };
+  const s: BaselineStreams = { t: [], params: [], w: [], x: [], tiles: [], ...(opts.blocks ? { blocks: { w: [], x: [] } } : {}) };
+  // a descriptor and its output-parameter set (the sets in turn, sim/driver/params.ts)
   const descriptor = (job: BaselineJob, m0: number, K: number): BaselineDescriptor => {
     const o = jobOut(job);
-    let bias = 0n;
-    let mul = 0n;
-    let shift = 0n;
-    for (let c = 0; c < b.C; c++) {
-      const m = m0 + c;
-      const real = m < job.W.length;
-      bias |= twos(real ? (o.bias[m] as number) : 0, b.BBW) << BigInt(c * b.BBW);
-      mul |= BigInt(real ? (o.mul[m] as number) : b.MULW === 0 ? 1 : 0) << BigInt(c * b.MBW);
-      shift |= BigInt(real ? (o.shift[m] as number) : 0) << BigInt(c * b.SW);
-    }
-    return { in_t_k: BigInt(K), in_t_relu: o.relu ? 1n : 0n, in_t_bias: bias, in_t_mul: mul, in_t_shift: shift };
+    s.params.push(tileParams(b, o, m0, job.W.length));
+    return { in_t_k: BigInt(K), in_t_relu: o.relu ? 1n : 0n, in_t_pset: BigInt(psetOf(b, s.t.length)) };
   };
   jobs.forEach((job, ji) => {
     checkBaselineJob(cfg, job, job.name ?? `job ${ji}`);
@@ -194,32 +188,15 @@ export function baselineHarnessSpec(b: Baseline): HarnessSpec {
     top: b.top,
     ports: b.ports,
     channels: [
-      { key: 't', valid: 'in_t_valid', ready: 'out_t_ready', ports: ['in_t_k', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift'] },
+      { key: 't', valid: 'in_t_valid', ready: 'out_t_ready', ports: ['in_t_k', 'in_t_relu', 'in_t_pset'] },
       { key: 'w', valid: 'in_w_valid', ready: 'out_w_ready', ports: ['in_w_data'] },
       { key: 'x', valid: 'in_x_valid', ready: 'out_x_ready', ports: ['in_x_data'] },
     ],
     outValid: 'out_y_valid',
     outPorts: ['out_y_row', 'out_y_col', 'out_y_data', 'out_y_acc'],
     status: { work: 'out_stat_work', err: 'out_err' },
+    memory: PARAM_MEMORY,
   };
-}
-
-const hex = (v: bigint): string => v.toString(16);
-
-/** Stimulus JSON Lines (sim/verilator/harness.ts format; block mode uses def/use). */
-export function baselineStimulusLines(s: BaselineStreams): string[] {
-  const lines = s.t.map((t) => `{"ch":"t",${Object.entries(t).map(([k, v]) => `"${k}":"${hex(v as bigint)}"`).join(',')}}`);
-  const wLine = (w: bigint): string => `{"ch":"w","in_w_data":"${hex(w)}"}`;
-  const xLine = (x: bigint): string => `{"ch":"x","in_x_data":"${hex(x)}"}`;
-  if (s.blocks) {
-    s.blocks.w.forEach((beats, i) => lines.push(`{"def":"w${i}"}`, ...beats.map(wLine), `{"end":"w${i}"}`));
-    s.blocks.x.forEach((beats, i) => lines.push(`{"def":"x${i}"}`, ...beats.map(xLine), `{"end":"x${i}"}`));
-    for (const t of s.tiles) lines.push(`{"use":"w${t.wBlock}"}`, `{"use":"x${t.xBlock}"}`);
-    return lines;
-  }
-  for (const w of s.w) lines.push(wLine(w));
-  for (const x of s.x) lines.push(xLine(x));
-  return lines;
 }
 
 /** One result of the hardware. */
@@ -335,7 +312,7 @@ export async function simulateBaseline(cfg: TrConfig, kind: BaselineKind, jobs: 
   try {
     const stim = join(dir, 'stimulus.jsonl');
     const outPath = join(dir, 'output.jsonl');
-    writeFileSync(stim, baselineStimulusLines(streams).join('\n') + '\n');
+    writeFileSync(stim, stimulusLines(base.derived, streams).join('\n') + '\n');
     const { rows: raw, end } = await runSimulator(sim, stim, outPath, {
       expectRows: streams.tiles.length * base.derived.SP,
       maxCycles: Math.max(10_000, sched.totalCycles * (opts.stallPct ? 20 : 2) + 1000),

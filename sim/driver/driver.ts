@@ -13,6 +13,7 @@ import { UserError } from '../../gen/cli-util.ts';
 import { type DotSpec, matmul, prepareWeights } from '../model/dot.ts';
 import { requant } from '../model/quant.ts';
 import { type Term, maxMagnitude } from '../model/terms.ts';
+import { type ColumnParams, psetOf, tileParams } from './params.ts';
 
 export type Mode = 'conventional' | 'tr';
 
@@ -72,6 +73,8 @@ export interface Tile {
 export interface Streams {
   /** descriptor beats: port name -> value */
   t: Record<string, bigint>[];
+  /** the output-parameter set of each descriptor (its in_t_pset's C words of the parameter memory) */
+  params: ColumnParams[][];
   /** weight slot beats (in_w_data) */
   w: bigint[];
   /** data load beats (in_x_data) */
@@ -179,7 +182,7 @@ export function groupSlots(d: Derived, kept: Term[][], kEff: number): bigint[] {
  *  same weights for every vector tile and the same data for every channel tile. */
 export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks?: boolean } = {}): Streams {
   const d = derive(cfg);
-  const streams: Streams = { t: [], w: [], x: [], tiles: [], ...(opts.blocks ? { blocks: { w: [], x: [] } } : {}) };
+  const streams: Streams = { t: [], params: [], w: [], x: [], tiles: [], ...(opts.blocks ? { blocks: { w: [], x: [] } } : {}) };
   jobs.forEach((job, ji) => {
     const c = job.control;
     const K = (job.W[0] as number[]).length;
@@ -237,16 +240,7 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks
         }
       }
       const wBlock = streams.blocks ? streams.blocks.w.push(wBeats) - 1 : -1;
-      let bias = 0n;
-      let mul = 0n;
-      let shift = 0n;
-      for (let cc = 0; cc < d.C; cc++) {
-        const m = m0 + cc;
-        const real = m < M;
-        bias |= twos(real ? (job.out.bias[m] as number) : 0, d.BBW) << BigInt(cc * d.BBW);
-        mul |= BigInt(real ? (job.out.mul[m] as number) : d.MULW === 0 ? 1 : 0) << BigInt(cc * d.MBW);
-        shift |= BigInt(real ? (job.out.shift[m] as number) : 0) << BigInt(cc * d.SW);
-      }
+      const params = tileParams(d, job.out, m0, M);
       for (let n0 = 0; n0 < N; n0 += d.R) {
         const x = dataBeats(n0);
         streams.tiles.push({ job: ji, m0, n0, control: c, kEff, dEff, beatsPerGroup, ngroups, ...(streams.blocks ? { wBlock, xBlock: x.block } : {}) });
@@ -257,10 +251,9 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks
           in_t_g: BigInt(c.g),
           in_t_ngroups: BigInt(ngroups),
           in_t_relu: job.out.relu ? 1n : 0n,
-          in_t_bias: bias,
-          in_t_mul: mul,
-          in_t_shift: shift,
+          in_t_pset: BigInt(psetOf(d, streams.t.length)),
         });
+        streams.params.push(params);
         if (!streams.blocks) {
           // interleave per group so a consumer can stream tile by tile (order within a stream is what matters)
           for (const v of x.beats) streams.x.push(v);

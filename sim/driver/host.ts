@@ -13,6 +13,7 @@ import {
   COMMANDS, MAGIC, type MemName, type MemoryMap, PING_FIELDS, type PingInfo, STATUS_CODES, memory, runOverhead,
 } from '../../gen/board.ts';
 import { type Job, type OutItem, type Schedule, type Streams, assemble, buildStreams, checkJob, schedule } from './driver.ts';
+import { type ColumnParams, paramWord } from './params.ts';
 
 /** A malformed or unexpected answer from the board. */
 export class ProtocolError extends UserError {}
@@ -296,18 +297,19 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
   const xm = memory(map, 'x');
   const ym = memory(map, 'y');
   const pm = memory(map, 'p');
-  // output-parameter sets: each tile's {shift, mul, bias} as a one-word block, stored once like W and X blocks
-  const pWord = (desc: Record<string, bigint>): bigint =>
-    (desc['in_t_bias'] as bigint) | ((desc['in_t_mul'] as bigint) << BigInt(d.C * d.BBW)) | ((desc['in_t_shift'] as bigint) << BigInt(d.C * (d.BBW + d.MBW)));
-  const Pm = place(streams.t.map((desc) => [pWord(desc as Record<string, bigint>)]));
+  // output-parameter sets: each tile's set as a block of 2^CW words (C column words, then zeros), stored once
+  // like W and X blocks, so set s starts at word s * 2^CW
+  const setWords = 2 ** d.CW;
+  const Pm = place(streams.params.map((ps) => Array.from({ length: setWords }, (_, c) => (c < d.C ? paramWord(d, ps[c] as ColumnParams) : 0n))));
   const pSets = Pm.image;
+  const nSets = pSets.length / setWords;
   const nTiles = streams.tiles.length;
   const rows = nTiles * d.R;
   const where = `${jobs.length} job${jobs.length > 1 ? 's' : ''} (${nTiles} tiles)`;
   if (W.image.length > wm.depth) throw new UserError(`${where} need ${W.image.length} weight-slot words, but the board's weight memory holds ${wm.depth}; split the jobs or build the board with a larger depths.w`);
   if (X.image.length > xm.depth) throw new UserError(`${where} need ${X.image.length} data-beat words, but the board's data memory holds ${xm.depth}; split the jobs or build the board with a larger depths.x`);
   if (nTiles > map.table.capacity) throw new UserError(`${where} need ${nTiles} tile-table entries, but the board's table holds ${map.table.capacity}; split the jobs or build the board with a larger depths.t`);
-  if (pSets.length > pm.depth) throw new UserError(`${where} need ${pSets.length} output-parameter sets, but the board's parameter memory holds ${pm.depth}; split the jobs or build the board with a larger depths.p`);
+  if (pSets.length > pm.depth) throw new UserError(`${where} need ${nSets} output-parameter sets, but the board's parameter memory holds ${pm.depth / setWords}; split the jobs or build the design with a larger psetBits`);
   if (rows > ym.depth) throw new UserError(`${where} produce ${rows} result rows, but the board's result memory holds ${ym.depth}; split the jobs or build the board with a larger depths.y`);
 
   const tiles = streams.tiles.map((t) => ({ w: W.refs[t.wBlock as number] as BlockRef, x: X.refs[t.xBlock as number] as BlockRef }));
@@ -320,7 +322,7 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
     if (ref.w.len !== t.ngroups * t.kEff || ref.x.len !== t.ngroups * t.beatsPerGroup) throw new Error(`internal: tile ${i} block lengths do not match its descriptor`);
     table.push(...packEntry(map, {
       mode: get('in_t_mode'), k: get('in_t_k'), d: get('in_t_d'), g: get('in_t_g'), ngroups: get('in_t_ngroups'), relu: get('in_t_relu'),
-      pset: BigInt((Pm.refs[i] as BlockRef).base),
+      pset: BigInt((Pm.refs[i] as BlockRef).base / setWords),
       wFirst: BigInt(ref.w.base), wLast: BigInt(ref.w.base + ref.w.len - 1), xFirst: BigInt(ref.x.base), xLast: BigInt(ref.x.base + ref.x.len - 1),
     }));
   });
@@ -382,7 +384,7 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
     responseBytes: responseLength(map, commands),
     streams,
     tiles,
-    usage: { w: W.image.length, x: X.image.length, entries: nTiles, rows, psets: pSets.length },
+    usage: { w: W.image.length, x: X.image.length, entries: nTiles, rows, psets: nSets },
     schedule: sched,
     expected: { cycles: sched.totalCycles + runOverhead(map), work: sched.workCycles },
     decodeResults,

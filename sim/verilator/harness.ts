@@ -8,6 +8,11 @@
  *   {"ch":"t","in_t_mode":"1","in_t_k":"6",...}   one beat of a stream ("t", "w" or "x"): port -> hex value
  *   {"def":"name"} ... {"end":"name"}               lines in between define a named block (not enqueued)
  *   {"use":"name"}                                   enqueue the beats of a block (blocks may be reused)
+ *   {"mem":"addr","in_p_bias":"hex",...}             a write to the harness's model of the parameter memory,
+ *                                                    attached to the beat on the line before (a descriptor): it
+ *                                                    takes effect in the cycle that beat is accepted
+ * The parameter memory model answers the design's read address (spec.memory.addr) one cycle later on its data
+ * ports, like a synchronous-read RAM (words never written read as 0).
  * Output lines:
  *   {"cyc":123,"out_y_data":"hex","out_y_acc":"hex"}   one per cycle with out_y_valid
  *   {"end":1,"cycles":N,"rows":R,"work":W,"err":0,"stalls":S}
@@ -37,6 +42,8 @@ export interface HarnessSpec {
   outPorts: string[];
   /** 32-bit status outputs printed at the end */
   status: { work: string; err: string };
+  /** the parameter memory the harness models: read address output, data inputs (one word per address) */
+  memory: { addr: string; data: string[] };
 }
 
 const words = (w: number): number => Math.ceil(w / 32);
@@ -80,6 +87,20 @@ export function generateHarness(spec: HarnessSpec): string {
     .join('\n');
   const fire = spec.channels.map((ch, ci) => `        bool f${ci} = v${ci} && top->${ch.ready};`).join('\n');
   const pop = spec.channels.map((_, ci) => `        held[${ci}] = v${ci} && !f${ci};\n        if (f${ci}) q[${ci}].pop_front();`).join('\n');
+  const mp = spec.memory.data.map(port);
+  const memAddrW = port(spec.memory.addr).width;
+  if (memAddrW > 20) throw new Error(`harness: parameter memory address ${spec.memory.addr} is ${memAddrW} bits (at most 20)`);
+  const memCases = `                for (size_t i = 1; i < kvs.size(); i++) {\n${mp
+    .map((p, i) => `                    ${i ? 'else ' : ''}if (kvs[i].first == "${p.name}") wv[${i}] = parse_hex(kvs[i].second, ${p.width}, lineno, kvs[i].first);`)
+    .join('\n')}\n                    else die(lineno, "unknown memory port '" + kvs[i].first + "'");\n                }\n${mp
+    .map((p, i) => `                if (wv[${i}].empty()) die(lineno, "memory write without ${p.name}");`)
+    .join('\n')}`;
+  const memZero = mp.map((p, i) => `w[${i}].assign(${words(p.width)}, 0);`).join(' ');
+  // writes attached to a descriptor take effect when it is accepted (after this cycle's read address was taken)
+  const memWrite = spec.channels
+    .map((_, ci) => `        if (f${ci}) for (auto& wr : beats[q[${ci}].front()].writes) mem[wr.first] = wr.second;`)
+    .join('\n');
+  const memDrive = mp.map((p, i) => `            { const std::vector<uint32_t>& v = w[${i}]; ${setter(p)} }`).join('\n');
   const outs = spec.outPorts
     .map((pn) => {
       const p = port(pn);
@@ -102,7 +123,8 @@ export function generateHarness(spec: HarnessSpec): string {
 #include <utility>
 #include <vector>
 
-struct Beat { int ch; std::vector<std::vector<uint32_t>> vals; };
+typedef std::vector<std::vector<uint32_t>> Word;  // one value per data port
+struct Beat { int ch; Word vals; std::vector<std::pair<uint32_t, Word>> writes; };
 
 static void die(long lineno, const std::string& msg) {
     fprintf(stderr, "harness: stimulus line %ld: %s\\n", lineno, msg.c_str());
@@ -223,6 +245,15 @@ int main(int argc, char** argv) {
                 else for (size_t idx : items) q[beats[idx].ch].push_back(idx);
                 continue;
             }
+            if (k0 == "mem") {
+                if (beats.empty()) die(lineno, "memory write before any beat");
+                uint32_t a = parse_hex(kvs[0].second, 32, lineno, "mem")[0];
+                if (a >= (1u << ${memAddrW})) die(lineno, "memory address out of range");
+                Word wv(${spec.memory.data.length});
+${memCases}
+                beats.back().writes.emplace_back(a, wv);
+                continue;
+            }
             std::string ch;
             for (auto& kv : kvs) if (kv.first == "ch") ch = kv.second;
             Beat b; int c = -1;
@@ -254,6 +285,8 @@ ${chanCases}
     top->clk = 0;
     top->rst = 0;
     top->eval();
+    std::vector<Word> mem((size_t)1 << ${memAddrW}, Word(${spec.memory.data.length}));
+    for (auto& w : mem) { ${memZero} }
     long rows = 0, stalls = 0, cyc = 0;
     bool held[${spec.channels.length}] = {};
     for (cyc = 0; cyc < max_cycles; cyc++) {
@@ -269,10 +302,15 @@ ${drive}
         top->eval();
         DUMP();
 ${fire}
+        uint32_t maddr = (uint32_t)top->${spec.memory.addr};
+${memWrite}
         top->clk = 1;
         top->eval();
         DUMP();
         top->clk = 0;
+        { const Word& w = mem[maddr];
+${memDrive}
+        }
 ${pop}
     }
     bool timeout = rows < expect_rows;

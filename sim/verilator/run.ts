@@ -7,28 +7,9 @@ import { join } from 'node:path';
 import type { TrConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
 import { type Job, type OutItem, type Schedule, type Streams, assemble, buildStreams, itemsPerTile, modelJob, schedule, unpackOutItem } from '../driver/driver.ts';
+import { stimulusLines } from './stimulus.ts';
 import { type RunEnd, buildTrSimulator, runSimulator } from './verilator.ts';
 
-const hex = (v: bigint): string => v.toString(16);
-
-/** Stimulus JSON Lines for a set of streams (see sim/verilator/harness.ts for the format; block mode uses def/use). */
-export function stimulusLines(streams: Streams): string[] {
-  const lines: string[] = [];
-  for (const t of streams.t) {
-    lines.push(JSON.stringify({ ch: 't', ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, hex(v)])) }));
-  }
-  const wLine = (w: bigint): string => `{"ch":"w","in_w_data":"${hex(w)}"}`;
-  const xLine = (x: bigint): string => `{"ch":"x","in_x_data":"${hex(x)}"}`;
-  if (streams.blocks) {
-    streams.blocks.w.forEach((beats, i) => lines.push(`{"def":"w${i}"}`, ...beats.map(wLine), `{"end":"w${i}"}`));
-    streams.blocks.x.forEach((beats, i) => lines.push(`{"def":"x${i}"}`, ...beats.map(xLine), `{"end":"x${i}"}`));
-    for (const t of streams.tiles) lines.push(`{"use":"w${t.wBlock}"}`, `{"use":"x${t.xBlock}"}`);
-    return lines;
-  }
-  for (const w of streams.w) lines.push(wLine(w));
-  for (const x of streams.x) lines.push(xLine(x));
-  return lines;
-}
 
 export interface SimOptions {
   /** withhold valid at random on every input stream with this probability (percent) */
@@ -67,7 +48,7 @@ export async function simulateJobs(cfg: TrConfig, jobs: readonly Job[], opts: Si
   try {
     const stim = join(dir, 'stimulus.jsonl');
     const outPath = join(dir, 'output.jsonl');
-    writeFileSync(stim, stimulusLines(streams).join('\n') + '\n');
+    writeFileSync(stim, stimulusLines(d, streams).join('\n') + '\n');
     const expectRows = streams.tiles.length * itemsPerTile(d);
     const sched = schedule(cfg, streams.tiles);
     const { rows: raw, end } = await runSimulator(sim, stim, outPath, {

@@ -33,19 +33,23 @@ export function requireVerilator(): string {
   return v;
 }
 
+/** The parameter memory port of every design (gen/design.ts paramPorts), modelled by the harness. */
+export const PARAM_MEMORY = { addr: 'out_p_addr', data: ['in_p_bias', 'in_p_mul', 'in_p_shift'] };
+
 /** Harness description of a TR array top (streams t, w, x; result rows). */
 export function trHarnessSpec(design: Design): HarnessSpec {
   return {
     top: design.top,
     ports: design.params.ports,
     channels: [
-      { key: 't', valid: 'in_t_valid', ready: 'out_t_ready', ports: ['in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift'] },
+      { key: 't', valid: 'in_t_valid', ready: 'out_t_ready', ports: ['in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_pset'] },
       { key: 'w', valid: 'in_w_valid', ready: 'out_w_ready', ports: ['in_w_data'] },
       { key: 'x', valid: 'in_x_valid', ready: 'out_x_ready', ports: ['in_x_data'] },
     ],
     outValid: 'out_y_valid',
     outPorts: ['out_y_row', 'out_y_col', 'out_y_data', 'out_y_acc'],
     status: { work: 'out_stat_work', err: 'out_err' },
+    memory: PARAM_MEMORY,
   };
 }
 

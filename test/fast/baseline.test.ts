@@ -9,7 +9,9 @@ import { BASELINE_KINDS, buildBaseline, deriveBaseline } from '../../gen/baselin
 import { topPorts } from '../../gen/design.ts';
 import { OUT, READOUT, leafText } from '../../gen/leaves.ts';
 import { buildBenchWrapper } from '../../gen/bench/bench.ts';
-import { baselineSchedule, baselineStimulusLines, buildBaselineStreams, checkBaselineJob, modelBaselineJob } from '../../sim/driver/baseline-driver.ts';
+import { paramWord } from '../../sim/driver/params.ts';
+import { stimulusLines } from '../../sim/verilator/stimulus.ts';
+import { baselineSchedule, buildBaselineStreams, checkBaselineJob, modelBaselineJob } from '../../sim/driver/baseline-driver.ts';
 import { lint } from '../../sim/verilator/verilator.ts';
 import { randomConfig } from '../helpers.ts';
 
@@ -85,9 +87,11 @@ describe('baselines: emission', () => {
         const w = Object.fromEntries(b.ports.map((p) => [p.name, p.width]));
         const tr = Object.fromEntries(topPorts(d).map((p) => [p.name, p.width]));
         expect(w).toMatchObject({ in_t_k: bitsFor(cfg.maxK), in_w_data: cfg.cols * cfg.wBits, in_x_data: cfg.rows * cfg.xBits, out_stat_work: 32 });
-        for (const n of ['in_t_relu', 'in_t_bias', 'in_t_mul', 'in_t_shift', 'out_y_valid', 'out_y_row', 'out_y_col', 'out_y_data', 'out_y_acc']) {
+        for (const n of ['in_t_relu', 'in_t_pset', 'out_p_addr', 'in_p_bias', 'in_p_mul', 'in_p_shift', 'out_y_valid', 'out_y_row', 'out_y_col', 'out_y_data', 'out_y_acc']) {
           expect({ preset, port: n, width: w[n] }).toEqual({ preset, port: n, width: tr[n] });
+          expect(tr[n]).toBeGreaterThan(0);
         }
+        expect(tr['out_p_addr']).toBe(d.PSW + d.CW);
         expect(b.signature.name).toBe(b.top);
       }
     });
@@ -160,7 +164,10 @@ describe('baselines: streams', () => {
     expect(s.tiles.map((t) => [t.m0, t.n0, t.K])).toEqual([[0, 0, 2], [0, 2, 2], [2, 0, 2], [2, 2, 2]]);
     expect(s.t.map((t) => t.in_t_k)).toEqual([2n, 2n, 2n, 2n]);
     // no output parameters: the neutral stage (bias 0, mul 1, shift 0, no ReLU); padded columns get mul 0
-    expect(s.t.map((t) => [t.in_t_relu, t.in_t_bias, t.in_t_mul, t.in_t_shift])).toEqual([[0n, 0n, 0x0101n, 0n], [0n, 0n, 0x0101n, 0n], [0n, 0n, 0x0001n, 0n], [0n, 0n, 0x0001n, 0n]]);
+    expect(s.t.map((t) => [t.in_t_relu, t.in_t_pset])).toEqual([[0n, 0n], [0n, 1n], [0n, 2n], [0n, 3n]]);
+    const neutral = { bias: 0, mul: 1, shift: 0 };
+    const padded = { bias: 0, mul: 0, shift: 0 };
+    expect(s.params).toEqual([[neutral, neutral], [neutral, neutral], [neutral, padded], [neutral, padded]]);
     // weight beat k: column c in bits [4c+3:4c]; tile (m0=0): k=0 {3, 1}, k=1 {4, -2}
     expect(s.w.slice(0, 2)).toEqual([0x31n, 0x4en]);
     // tile (m0=2): only column 0 is real: k=0 {0, -7}, k=1 {0, 5}
@@ -170,8 +177,14 @@ describe('baselines: streams', () => {
     const blocked = buildBaselineStreams(cfg, 'bs', [job], { blocks: true });
     expect(blocked.blocks!.w.length).toBe(2);
     expect(blocked.blocks!.x.length).toBe(2);
-    expect(baselineStimulusLines(blocked).filter((l) => l.startsWith('{"use"')).length).toBe(8);
-    expect(baselineStimulusLines(s)[0]).toBe('{"ch":"t","in_t_k":"2","in_t_relu":"0","in_t_bias":"0","in_t_mul":"101","in_t_shift":"0"}');
+    const b = deriveBaseline(cfg, 'bs');
+    expect(stimulusLines(b, blocked).filter((l) => l.startsWith('{"use"')).length).toBe(8);
+    // each descriptor is followed by its set's C parameter-memory writes at pset * 2^CW + column
+    expect(stimulusLines(b, s).slice(3, 6)).toEqual([
+      '{"ch":"t","in_t_k":"2","in_t_relu":"0","in_t_pset":"1"}',
+      '{"mem":"2","in_p_bias":"0","in_p_mul":"1","in_p_shift":"0"}',
+      '{"mem":"3","in_p_bias":"0","in_p_mul":"1","in_p_shift":"0"}',
+    ]);
   });
 
   it('packs the output parameters per tile column like the TR descriptor (two\'s complement bias, column 0 low)', () => {
@@ -180,8 +193,12 @@ describe('baselines: streams', () => {
     const job = { W: [[1], [2], [3]], X: [[1]], out: { relu: true, bias: [-1, 5, -2], mul: [3, 255, 7], shift: [1, 2, 3] } };
     const s = buildBaselineStreams(cfg, 'bp', [job]);
     const m = (1n << BigInt(d.BBW)) - 1n;
-    expect(s.t[0]).toEqual({ in_t_k: 1n, in_t_relu: 1n, in_t_bias: (5n << BigInt(d.BBW)) | m, in_t_mul: (255n << 8n) | 3n, in_t_shift: (2n << BigInt(d.SW)) | 1n });
-    expect(s.t[1]).toEqual({ in_t_k: 1n, in_t_relu: 1n, in_t_bias: (-2n) & m, in_t_mul: 7n, in_t_shift: 3n });
+    expect(s.t[0]).toEqual({ in_t_k: 1n, in_t_relu: 1n, in_t_pset: 0n });
+    expect(s.t[1]).toEqual({ in_t_k: 1n, in_t_relu: 1n, in_t_pset: 1n });
+    expect(s.params[0]).toEqual([{ bias: -1, mul: 3, shift: 1 }, { bias: 5, mul: 255, shift: 2 }]);
+    expect(s.params[1]).toEqual([{ bias: -2, mul: 7, shift: 3 }, { bias: 0, mul: 0, shift: 0 }]);
+    // the memory words {shift, mul, bias}: two's complement bias in the low bits
+    expect(paramWord(d, { bias: -1, mul: 3, shift: 1 })).toBe(m | (3n << BigInt(d.BBW)) | (1n << BigInt(d.BBW + d.MBW)));
     // the golden model: y = requant(acc, ...) of the exact dot products
     expect(modelBaselineJob(cfg, job)).toEqual({ acc: [[1, 2, 3]], y: [[0, 7, 0]] }); // (2 + 5)·255 >> 2 = 446 clamps to 7
     expect(() => checkBaselineJob(cfg, { ...job, out: { ...job.out, mul: [256, 1, 1] } }, 'j')).toThrow(/out.mul\[0\] \(8-bit unsigned\) = 256 is outside 0..255/);

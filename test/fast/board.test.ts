@@ -182,7 +182,7 @@ describe('board memory map and tile-table layout', () => {
         expect({ label, TE: t.wordsPerEntry, ok: t.wordsPerEntry <= d.LMIN - 2 }).toEqual({ label, TE: t.wordsPerEntry, ok: true });
         expect(map.ebrEstimate).toBe(map.memories.reduce((a, m) => a + m.ebr, 0) + ebrCount(8, map.rxFifoBytes));
         // presets stay within the default budget (the wide-word default preset needs 16 EBRs for data alone)
-        expect({ label, acc, ebr: map.ebrEstimate <= 28 || map.memories.every((m) => m.depth === 256) }).toEqual({ label, acc, ebr: true });
+        expect({ label, acc, ebr: map.ebrEstimate <= 28 || map.memories.every((m) => m.name === 'p' || m.depth === 256) }).toEqual({ label, acc, ebr: true });
         expect(runOverhead(map)).toBe(3 * t.wordsPerEntry + 4);
       }
     });
@@ -243,7 +243,7 @@ describe('board memory map and tile-table layout', () => {
     expect(() => buildBoard(cfg, BOARDS.hx8k, { depths: { w: 1000 } })).toThrow(/power of two/);
     expect(() => buildBoard(cfg, BOARDS.hx8k, { tableWordBits: 24 })).toThrow(/multiple of 16/);
     // ice: LMIN = 7, so at most 5 table words per entry; 16-bit words need 5 -> fine, but not with huge address fields
-    expect(() => buildBoard(presetConfig('ice'), BOARDS.hx8k, { tableWordBits: 16, depths: { w: 65536, x: 65536, p: 65536 } })).toThrow(/wider table words/);
+    expect(() => buildBoard(presetConfig('ice'), BOARDS.hx8k, { tableWordBits: 16, depths: { w: 65536, x: 65536 } })).toThrow(/wider table words/);
   });
 });
 
@@ -281,16 +281,22 @@ describe('planRun', () => {
     const words = tWrites.flatMap((c) => c.words);
     expect(words).toHaveLength(plan.usage.entries * map.table.wordsPerEntry);
     const pWords = plan.commands.flatMap((c) => (c.kind === 'write' && c.mem === 'p' ? c.words : []));
-    expect(pWords).toHaveLength(plan.usage.psets);
-    expect(new Set(pWords).size).toBe(pWords.length);
+    const setWords = 2 ** d.CW;
+    expect(pWords).toHaveLength(plan.usage.psets * setWords);
+    // every set is stored once
+    const sets = Array.from({ length: plan.usage.psets }, (_, s) => pWords.slice(s * setWords, (s + 1) * setWords).join(','));
+    expect(new Set(sets).size).toBe(sets.length);
     const field = (w: bigint, lo: number, bits: number): bigint => (w >> BigInt(lo)) & ((1n << BigInt(bits)) - 1n);
     plan.streams.tiles.forEach((t, i) => {
       const e = unpackEntry(map, words.slice(i * map.table.wordsPerEntry, (i + 1) * map.table.wordsPerEntry));
       const desc = plan.streams.t[i]!;
-      // the entry's parameter set holds the descriptor's bias (low), mul and shift (high)
-      const p = pWords[Number(e['pset'])]!;
-      expect([field(p, 0, d.C * d.BBW), field(p, d.C * d.BBW, d.C * d.MBW), field(p, d.C * (d.BBW + d.MBW), d.C * d.SW)])
-        .toEqual([desc['in_t_bias'], desc['in_t_mul'], desc['in_t_shift']]);
+      // column c of the entry's parameter set (word pset * 2^CW + c) holds the tile's bias (low), mul and shift (high)
+      for (let c = 0; c < d.C; c++) {
+        const p = pWords[Number(e['pset']) * setWords + c]!;
+        const want = plan.streams.params[i]![c]!;
+        expect([field(p, 0, d.BBW), field(p, d.BBW, d.MBW), field(p, d.BBW + d.MBW, d.SW)])
+          .toEqual([BigInt(want.bias) & ((1n << BigInt(d.BBW)) - 1n), BigInt(want.mul), BigInt(want.shift)]);
+      }
       expect(e).toEqual({
         mode: desc['in_t_mode'], k: desc['in_t_k'], d: desc['in_t_d'], g: desc['in_t_g'], ngroups: desc['in_t_ngroups'], relu: desc['in_t_relu'],
         pset: e['pset'],

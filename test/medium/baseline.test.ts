@@ -242,8 +242,9 @@ describe('baselines: illegal descriptors', () => {
       const sim = await buildBaselineSimulator(b);
       const dir = mkdtempSync(join(tmpdir(), 'trgen-bl-err-'));
       try {
-        // w = {col1: 3, col0: -2}, x = {row1: 5, row0: -7}; output stage: mul 1 everywhere, shift 0, bias {col1: 0, col0: 2}
-        writeFileSync(join(dir, 'stim.jsonl'), ['{"ch":"t","in_t_k":"0","in_t_relu":"0","in_t_bias":"2","in_t_mul":"101","in_t_shift":"0"}', '{"ch":"w","in_w_data":"3e"}', '{"ch":"x","in_x_data":"59"}'].join('\n') + '\n');
+        // w = {col1: 3, col0: -2}, x = {row1: 5, row0: -7}; output stage (set 0 of the harness's parameter memory):
+        // mul 1 everywhere, shift 0, bias {col1: 0, col0: 2}
+        writeFileSync(join(dir, 'stim.jsonl'), ['{"ch":"t","in_t_k":"0","in_t_relu":"0","in_t_pset":"0"}', '{"mem":"0","in_p_bias":"2","in_p_mul":"1","in_p_shift":"0"}', '{"mem":"1","in_p_bias":"0","in_p_mul":"1","in_p_shift":"0"}', '{"ch":"w","in_w_data":"3e"}', '{"ch":"x","in_x_data":"59"}'].join('\n') + '\n');
         const { rows, end } = await runSimulator(sim, join(dir, 'stim.jsonl'), join(dir, 'out.jsonl'), { expectRows: 4, maxCycles: 1000 });
         expect(end.err).toBe(1);
         const items = rows.map((r) => unpackResult(b.derived, r.cyc, r.ports));

@@ -22,7 +22,7 @@ import { UserError } from '../../gen/cli-util.ts';
 import { type TrConfig, bitsFor, derive, presetConfig, resolveConfig } from '../../gen/config.ts';
 import { buildDesign } from '../../gen/design.ts';
 import { type Control, type Job, type JobResult, assemble, buildStreams, checkJob, itemsPerTile, modelJob, schedule, unpackOutItem } from '../../sim/driver/driver.ts';
-import { stimulusLines } from '../../sim/verilator/run.ts';
+import { stimulusLines } from '../../sim/verilator/stimulus.ts';
 import { buildTrSimulator, runSimulator } from '../../sim/verilator/verilator.ts';
 import { type InferResult, type LayerTerms, type QMlp, argmax, inferQ, prepareLayer, quantizeInput } from './qmlp.ts';
 
@@ -157,7 +157,7 @@ export async function runLayerJob(cfg: TrConfig, job: Job): Promise<LayerRun> {
   const dir = mkdtempSync(join(tmpdir(), 'trgen-mnist-hw-'));
   try {
     const stim = join(dir, 'stimulus.jsonl');
-    writeFileSync(stim, stimulusLines(streams).join('\n') + '\n');
+    writeFileSync(stim, stimulusLines(d, streams).join('\n') + '\n');
     const t0 = performance.now();
     const { rows, end } = await runSimulator(sim, stim, join(dir, 'output.jsonl'), {
       expectRows: streams.tiles.length * itemsPerTile(d),
