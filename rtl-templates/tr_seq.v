@@ -132,13 +132,9 @@ module @@P@@_seq #(
     reg [LMW-1:0]  since_end;
     reg            lmin_met;             // since_end >= LMIN-1
     reg            nxt_full;
-    // weight slots: a two-entry circular buffer, so the stream's ready is a register and refills never wait a
-    // cycle; entries are written only from the stream (their enables do not depend on the issue decision)
-    reg [C*WT-1:0] w_buf0, w_buf1;
-    reg [1:0]      w_cnt;
-    reg            w_rd, w_wr;           // entry read next / written next
-    wire           w_buf_v = (w_cnt != 2'd0);
-    wire [C*WT-1:0] w_head = w_rd ? w_buf1 : w_buf0;
+    // weight slots are taken straight from the stream: out_w_ready is the take decision of this cycle (a
+    // combinational function of registers and in_w_valid, so a RAM-backed source such as the board's feeder
+    // can read its next word in the same cycle), and no slot is buffered here
 
     // position of the next work cycle: while idle it is the start of the head tile
     wire t_end  = busy ? c_tl : hd_t1;
@@ -147,14 +143,14 @@ module @@P@@_seq #(
     wire is_last = busy ? c_all : hd_all;   // = t_end & j_end & g_end
     wire need_w = c_t0;
     wire need_x = c_t0 & c_j0;
-    wire can_issue = (!need_x || nxt_full) && (!need_w || w_buf_v) && (!is_last || lmin_met);
+    wire can_issue = (!need_x || nxt_full) && (!need_w || in_w_valid) && (!is_last || lmin_met);
     wire issue = can_issue && (busy || (hd_v && in_t_valid));
     wire pop   = issue && !busy;
     wire swap  = issue && need_x;
     wire w_take = issue && need_w;
 
     assign out_t_ready = pop;
-    assign out_w_ready = (w_cnt != 2'd2);
+    assign out_w_ready = w_take;
 
     // next counter values and their "last" flags (compared against the tile's k_eff / d_eff / groups)
     wire [KW-1:0]  km1 = busy ? c_km1 : hd_km1;
@@ -207,7 +203,6 @@ module @@P@@_seq #(
             since_end <= LMIN[LMW-1:0];
             lmin_met <= 1'b1;
             nxt_full <= 1'b0;
-            w_buf0 <= {C*WT{1'b0}}; w_buf1 <= {C*WT{1'b0}}; w_cnt <= 2'd0; w_rd <= 1'b0; w_wr <= 1'b0;
             ld_act <= 1'b0; ld_peek_ok <= 1'b1;
             ld_g <= {GW{1'b0}}; ld_nm1 <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dcap <= {DW{1'b0}};
             out_cw <= {CWW{1'b0}};
@@ -236,20 +231,9 @@ module @@P@@_seq #(
                 hd_all <= (s_deff == {{(DW-1){1'b0}}, 1'b1}) && (s_keff == {{(KW-1){1'b0}}, 1'b1}) && (s_ng == {{(NGW-1){1'b0}}, 1'b1});
             end
 
-            // weight slot buffer: write at w_wr, read at w_rd
-            if (in_w_valid && out_w_ready) begin
-                if (w_wr) w_buf1 <= in_w_data; else w_buf0 <= in_w_data;
-                w_wr <= !w_wr;
-            end
-            if (w_take) w_rd <= !w_rd;
-            case ({in_w_valid && out_w_ready, w_take})
-                2'b10: w_cnt <= w_cnt + 2'd1;
-                2'b01: w_cnt <= w_cnt - 2'd1;
-                default: ;
-            endcase
             // a tp slot is held for its d_eff cycles; a tv slot lasts one cycle, so the head is passed on every
             // cycle (no enable on this wide register) and the cells ignore it in a bubble
-            if (w_take || TV != 0) out_w <= w_head;
+            if (w_take || TV != 0) out_w <= in_w_data;
 
             // minimum tile length bookkeeping: lmin_met <=> since_end >= LMIN-1
             if (issue && is_last) begin
