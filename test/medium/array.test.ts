@@ -147,6 +147,19 @@ for (const v of CELL_VARIANTS) describe(`RTL vs golden model, ${v.label} cells`,
   });
 });
 
+describe('parameter sets', () => {
+  for (const v of CELL_VARIANTS) {
+    it(`${v.label}: 40 minimum-length tiles use the 16 sets of psetBits 4 in turn; every set is rewritten after its tile's reads (seed 18)`, async () => {
+      const cfg = resolveConfig({ preset: 'tiny', psetBits: 4, ...v.fields });
+      const rng = new Rng(18);
+      // M = 40 channels over C = 2 columns and N = 4 vectors over R = 2 rows: 40 tiles, each with its own parameters
+      const job = randomJob(cfg, rng, { mode: 'tr', g: 4, k: 2, d: 2 }, 40, 4, 3, true);
+      const r = await checkRun(cfg, [job], `${v.label}/psets`);
+      expect(r.schedule.tiles.length).toBe(40);
+    });
+  }
+});
+
 describe('stimulus with shared blocks', () => {
   it('re-using weight and data blocks across tiles gives the same outputs and cycles (seed 17)', async () => {
     const cfg = presetConfig('tiny');

@@ -191,12 +191,14 @@ describe('baselines vs the golden model (exact accumulators, TR output stage)', 
     }
   }, 300_000); // two simulator builds (bp and bs)
 
-  it('minimum spacing with a deep parameter queue: R = 1, C = 2 and 1x1 arrays, tiles of R*C steps and of 1 step (seed 42)', async () => {
-    // with R*C < C + 5 a tile's output parameters outlive several later tiles' descriptors (queue depth NQ > 3)
-    for (const cfg of [presetConfig('ice'), resolveConfig({ name: 'one', rows: 1, cols: 1, wBits: 3, xBits: 3, groupMax: 1, lanes: 1, maxK: 8, outMulBits: 4 })]) {
+  it('minimum spacing with a deep output queue: R = 1, C = 2 and 1x1 arrays, tiles of R*C steps and of 1 step, parameter sets reused (seed 42)', async () => {
+    // with R*C < C + 5 a tile's output entry outlives several later tiles' descriptors (queue depth NQ > 3); with
+    // psetBits 4 the 27 tiles use the 16 parameter sets in turn, so each set is rewritten while later tiles queue
+    for (const cfg of [resolveConfig({ preset: 'ice', psetBits: 4 }), resolveConfig({ name: 'one', rows: 1, cols: 1, wBits: 3, xBits: 3, groupMax: 1, lanes: 1, maxK: 8, outMulBits: 4, psetBits: 4 })]) {
       const rng = new Rng(42);
       const RC = cfg.rows * cfg.cols;
-      const jobs = [RC, 1, RC, RC, 1, 1, RC + 1, 1, RC].map((K) => randomJob(cfg, rng, cfg.cols, cfg.rows, K));
+      const Ks = [RC, 1, RC, RC, 1, 1, RC + 1, 1, RC];
+      const jobs = [...Ks, ...Ks, ...Ks].map((K) => randomJob(cfg, rng, cfg.cols, cfg.rows, K));
       for (const kind of BASELINE_KINDS) {
         expect(deriveBaseline(cfg, kind).NQ).toBeGreaterThan(3);
         await checkRun(cfg, kind, jobs, `${kind}/${cfg.name}/min spacing`);
