@@ -315,12 +315,13 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const LMW = bitsFor(LMIN);
   const outLatency = goDelay + LATENCY.readout + LATENCY.out;
   const XV = cfg.xBits + 1;
+  const CW = Math.max(1, clog2(C));
   return {
     cell: cfg.cell, P, WS: P * WT, XV, PW: XV + maxExpW, edgeLatency, cellLatency,
     R, C, G, L, BW: cfg.wBits, BX: cfg.xBits, TW, TX, maxExpW, maxExpX, EW, EX, IW, PE, XT, WT, XB,
     accBound, accW, KW, DW, GW, NGW, TCW, BCW, NB, CWW, BBW, MBW, MULW, SW, maxShift, kMax, maxGroups,
-    LMIN, LMW, goDelay, outLatency, RW: Math.max(1, clog2(R)), CW: Math.max(1, clog2(C)),
-    PSW: cfg.psetBits, PAW: cfg.psetBits + Math.max(1, clog2(C)), PWW: BBW + MBW + SW, xBeatW: R * L * cfg.xBits, wBeatW: C * WT,
+    LMIN, LMW, goDelay, outLatency, RW: Math.max(1, clog2(R)), CW,
+    PSW: cfg.psetBits, PAW: cfg.psetBits + CW, PWW: BBW + MBW + SW, xBeatW: R * L * cfg.xBits, wBeatW: C * WT,
   };
 }
 
