@@ -31,9 +31,9 @@ export const BOARDS: Record<'icebreaker' | 'hx8k', BoardTarget> = {
 };
 
 export interface BoardOptions {
-  /** words of each memory (powers of two, 256..65536); defaults are chosen to fit the EBR budget. P always
-   *  has 2^(psetBits + CW) words (the array's parameter address space). */
-  depths?: Partial<Record<'w' | 'x' | 't' | 'y', number>>;
+  /** words of each memory (powers of two, 16..65536); defaults are chosen to fit the EBR budget. P holds
+   *  whole sets of 2^CW words, at least 2 and at most the array's 2^psetBits. */
+  depths?: Partial<Record<'w' | 'x' | 't' | 'y' | 'p', number>>;
   /** EBR blocks the default depths may use in total (default 28; UP5K has 30, HX8K 32) */
   ebrBudget?: number;
   /** also store the raw accumulators of every result row (memory 'a', same depth as 'y'); default false */
@@ -149,7 +149,7 @@ export function ebrCount(width: number, depth: number): number {
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 /** Tile-table entry fields (LSB first) for given memory address widths. */
-function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
+function tableFields(d: Derived, waw: number, xaw: number, pbw: number): TableField[] {
   const spec: [string, number, string][] = [
     ['mode', 1, 'in_t_mode: 0 conventional, 1 term revealing'],
     ['k', d.KW, 'in_t_k: weight terms per group (TR)'],
@@ -157,7 +157,7 @@ function tableFields(d: Derived, waw: number, xaw: number): TableField[] {
     ['g', d.GW, 'in_t_g: group size'],
     ['ngroups', d.NGW, 'in_t_ngroups: groups in the tile'],
     ['relu', 1, 'in_t_relu'],
-    ['pset', d.PSW, 'in_t_pset: output-parameter set (P words pset * 2^CW + column)'],
+    ['pset', pbw, 'in_t_pset: output-parameter set (P words pset * 2^CW + column)'],
     ['wFirst', waw, 'first weight-slot word (W address)'],
     ['wLast', waw, 'last weight-slot word (inclusive): wFirst + ngroups*k_eff - 1'],
     ['xFirst', xaw, 'first data-beat word (X address)'],
@@ -186,14 +186,24 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
     if (!isPow2(v) || v < 16 || v > 65536) throw new UserError(`board: depths.${k} = ${v} must be a power of two in 16..65536`);
   }
   const fixed = opts.depths ?? {};
+  // P: whole sets, 2..2^PSW of them; by default it starts as deep as its narrowest EBR shape allows at
+  // the fewest blocks and then grows with the others (the host checks that a job's sets fit)
+  const pMin = Math.max(16, 2 ** (d.CW + 1));
+  const pMax = 2 ** d.PAW;
+  if (fixed.p !== undefined && (fixed.p < pMin || fixed.p > pMax)) {
+    throw new UserError(`board: depths.p = ${fixed.p} must hold ${pMin / 2 ** d.CW}..${2 ** d.PSW} parameter sets of ${2 ** d.CW} words (${pMin}..${pMax})`);
+  }
+  let pStart = pMin;
+  while (pStart < pMax && ebrCount(widths.p, pStart * 2) === ebrCount(widths.p, pMin)) pStart *= 2;
   const depth: Record<'w' | 'x' | 't' | 'y' | 'p', number> = {
-    w: fixed.w ?? 256, x: fixed.x ?? 256, t: fixed.t ?? 256, y: fixed.y ?? 256, p: 2 ** d.PAW,
+    w: fixed.w ?? 256, x: fixed.x ?? 256, t: fixed.t ?? 256, y: fixed.y ?? 256, p: fixed.p ?? pStart,
   };
+  const pbw = (): number => clog2(depth.p) - d.CW;
 
   // table word: the narrowest multiple of 16 bits whose entry fetch (TE words + 2 cycles) fits in the
   // shortest tile (LMIN); depends on the address widths, so settle it together with the depths
   const layout = (): { fields: TableField[]; entryBits: number; tbw: number; te: number } => {
-    const fields = tableFields(d, clog2(depth.w), clog2(depth.x));
+    const fields = tableFields(d, clog2(depth.w), clog2(depth.x), pbw());
     const last = fields[fields.length - 1] as TableField;
     const entryBits = last.lo + last.width;
     const maxTe = d.LMIN - 2;
@@ -216,11 +226,11 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   };
   const budget = opts.ebrBudget ?? 28;
   const MAX_DEFAULT = 1024;
-  const growable = (['x', 'w', 't', 'y'] as const).filter((k) => fixed[k] === undefined);
+  const growable = (['x', 'w', 't', 'y', 'p'] as const).filter((k) => fixed[k] === undefined);
   for (let grew = true; grew; ) {
     grew = false;
     for (const k of growable) {
-      if (depth[k] >= MAX_DEFAULT) continue;
+      if (depth[k] >= (k === 'p' ? pMax : MAX_DEFAULT)) continue;
       depth[k] *= 2;
       if (total() <= budget) grew = true;
       else depth[k] /= 2;
@@ -234,7 +244,7 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
     t: `tile table: ${l.te} words of ${l.tbw} bits per entry, word 0 = entry bits [${l.tbw - 1}:0]`,
     y: `results: one word per result row (C x ${d.BX}-bit y, column 0 low), R rows per tile entry`,
     a: `raw accumulators: one word per result row (C x ${d.accW}-bit, column 0 low), same addresses as y`,
-    p: `output parameters: one word per column of a set, set s column c at s * ${2 ** d.CW} + c (${2 ** d.PSW} sets), {shift, mul, bias} = ${d.SW}-bit shift (high), ${d.MBW}-bit mul, ${d.BBW}-bit signed bias (low)`,
+    p: `output parameters: one word per column of a set, set s column c at s * ${2 ** d.CW} + c (${2 ** pbw()} of the array's ${2 ** d.PSW} sets), {shift, mul, bias} = ${d.SW}-bit shift (high), ${d.MBW}-bit mul, ${d.BBW}-bit signed bias (low)`,
   };
   const mems: BoardMemory[] = [];
   const add = (id: number, name: MemName, dep: number): void => {
@@ -282,7 +292,7 @@ export function tableField(map: MemoryMap, name: string): TableField {
 
 const CORE_PARAMS = [
   'R', 'C', 'L', 'G', 'BW', 'BX', 'WT', 'KW', 'DW', 'GW', 'NGW', 'BBW', 'MBW', 'MULW', 'SW', 'ACCW', 'CW', 'VERSION', 'HASH_LO', 'HASH_HI',
-  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'PSW', 'PAW', 'TBW', 'TE',
+  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'PSW', 'APAW', 'PBW', 'PAW', 'TBW', 'TE',
   'O_MODE', 'O_K', 'O_D', 'O_G', 'O_NG', 'O_RELU', 'O_PS', 'O_WF', 'O_WL', 'O_XF', 'O_XL',
 ] as const;
 
@@ -309,7 +319,7 @@ function corePorts(p: Record<string, number>): Port[] {
     i('clk', 1), i('uart_rx', 1), o('uart_tx', 1), o('led', v('LEDW')),
     o('a_rst', 1), o('a_t_valid', 1), i('a_t_ready', 1), o('a_t_mode', 1), o('a_t_k', v('KW')), o('a_t_d', v('DW')), o('a_t_g', v('GW')),
     o('a_t_ngroups', v('NGW')), o('a_t_relu', 1), o('a_t_pset', v('PSW')),
-    i('a_p_addr', v('PAW')), o('a_p_bias', v('BBW')), o('a_p_mul', v('MBW')), o('a_p_shift', v('SW')),
+    i('a_p_addr', v('APAW')), o('a_p_bias', v('BBW')), o('a_p_mul', v('MBW')), o('a_p_shift', v('SW')),
     o('a_w_valid', 1), i('a_w_ready', 1), o('a_w_data', C * v('WT')),
     o('a_x_valid', 1), i('a_x_ready', 1), o('a_x_data', v('R') * v('L') * v('BX')),
     i('a_y_valid', 1), i('a_y_col', v('CW')), i('a_y_data', v('BX')), i('a_y_acc', v('ACCW')),
@@ -355,7 +365,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
     MULW: d.MULW, SW: d.SW, ACCW: d.accW, CW: d.CW, VERSION: PROTOCOL_VERSION, HASH_LO: hashLe & 0xffff, HASH_HI: hashLe >>> 16,
     CLKS_PER_BIT: cpb, LEDW: board.ledWidth, LED_LOW: ledActiveLow(board) ? 1 : 0,
     HBW: Math.max(4, Math.round(Math.log2(board.clkHz))), WDW: wdw, RXAW: clog2(map.rxFifoBytes),
-    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, PSW: d.PSW, PAW: mem('p').addrBits, ACC_EN: map.acc ? 1 : 0,
+    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, PSW: d.PSW, APAW: d.PAW, PBW: mem('p').addrBits - d.CW, PAW: mem('p').addrBits, ACC_EN: map.acc ? 1 : 0,
     TBW: map.table.wordBits, TE: map.table.wordsPerEntry,
     O_MODE: off('mode'), O_K: off('k'), O_D: off('d'), O_G: off('g'), O_NG: off('ngroups'), O_RELU: off('relu'), O_PS: off('pset'),
     O_WF: off('wFirst'), O_WL: off('wLast'), O_XF: off('xFirst'), O_XL: off('xLast'),

@@ -173,10 +173,9 @@ export const LATENCY = {
   cell: 3,
   /** tv: sequencer output register -> the edge's active group and control bits */
   tvEdge: 1,
-  /** tv: stage A (select) -> stage N (negate) -> stage B (shift) -> accumulator -> result register (the
-   *  accumulator restarts with the addend in the cycle the result register takes it); one more stage (pair
-   *  sum) with P = 2 */
-  tvCell: 5,
+  /** tv: stage A (select) -> stage B (shift, invert) -> accumulator -> result register (the accumulator
+   *  restarts with the addend in the cycle the result register takes it); one more stage (pair sum) with P = 2 */
+  tvCell: 4,
   /** read-out start pulse -> first read -> read-out output register */
   readout: 2,
   /** output stage: bias, scale, shift, clamp */

@@ -168,7 +168,7 @@ export function expectedBuild(cfg: TrConfig, got: PingInfo): BoardBuild {
       clksPerBit: got.clksPerBit,
       acc: got.acc === 1,
       rxFifo: pow2(got.rxAddrBits, 'rxAddrBits'),
-      depths: { w: pow2(got.wAddrBits, 'wAddrBits'), x: pow2(got.xAddrBits, 'xAddrBits'), t: pow2(got.tAddrBits, 'tAddrBits'), y: pow2(got.yAddrBits, 'yAddrBits') },
+      depths: { w: pow2(got.wAddrBits, 'wAddrBits'), x: pow2(got.xAddrBits, 'xAddrBits'), t: pow2(got.tAddrBits, 'tAddrBits'), y: pow2(got.yAddrBits, 'yAddrBits'), p: pow2(got.pAddrBits, 'pAddrBits') },
       tableWordBits: got.tableWordBits,
     });
   } catch (e) {

@@ -76,7 +76,9 @@ module @@P@@_board_core #(
     parameter YAW     = 8,
     parameter ACC_EN  = 0,
     parameter PSW     = 4,     // output-parameter-set index width (the array's)
-    parameter PAW     = 5,     // P address width: PSW + CW
+    parameter APAW    = 5,     // the array's parameter address width: PSW + CW
+    parameter PBW     = 4,     // set index bits the board stores (1..PSW): P holds 2**PBW sets
+    parameter PAW     = 5,     // P address width: PBW + CW (the low PAW bits of the array's address)
     parameter TBW     = 16,
     parameter TE      = 8,
     // tile-table entry layout: bit offsets in the TE*TBW-bit entry (word 0 = low bits); gen/board.ts
@@ -107,7 +109,9 @@ module @@P@@_board_core #(
     output wire [NGW-1:0]      a_t_ngroups,
     output wire                a_t_relu,
     output wire [PSW-1:0]      a_t_pset,
-    input  wire [PAW-1:0]      a_p_addr,
+    /* verilator lint_off UNUSED */
+    input  wire [APAW-1:0]     a_p_addr,   // {pset, column}: the bits above PAW are zero (pset < 2**PBW)
+    /* verilator lint_on UNUSED */
     output wire [BBW-1:0]      a_p_bias,
     output wire [MBW-1:0]      a_p_mul,
     output wire [SW-1:0]       a_p_shift,
@@ -138,7 +142,7 @@ module @@P@@_board_core #(
     localparam SHW  = SHB * 8;
     localparam AWR  = (ACC_EN != 0) ? AWW : 8;   // width of the accumulator RAM's read data (a dummy without it)
     // descriptor: {pset, relu, ngroups, g, d, k, mode}
-    localparam DESCW = 1 + KW + DW + GW + NGW + 1 + PSW;
+    localparam DESCW = 1 + KW + DW + GW + NGW + 1 + PBW;
     localparam D_K = 1, D_D = D_K + KW, D_G = D_D + DW, D_NG = D_G + GW, D_RELU = D_NG + NGW, D_PS = D_RELU + 1;
     localparam ENTW = TE * TBW;
     localparam TEW = $clog2(TE + 1);
@@ -297,7 +301,7 @@ module @@P@@_board_core #(
     );
     @@P@@_board_ram #(.W(PWW), .AW(PAW)) u_pram (
         .clk(clk), .in_we(cmd_we && a_mem == M_P), .in_waddr(addr[PAW-1:0]), .in_wdata(sh[SHW-WB_P*8 +: PWW]),
-        .in_re(run_sel || (cmd_re && a_mem == M_P)), .in_raddr(run_sel ? a_p_addr : addr[PAW-1:0]), .out_rdata(p_rdata)
+        .in_re(run_sel || (cmd_re && a_mem == M_P)), .in_raddr(run_sel ? a_p_addr[PAW-1:0] : addr[PAW-1:0]), .out_rdata(p_rdata)
     );
     generate
         if (ACC_EN != 0) begin : g_acc
@@ -339,7 +343,7 @@ module @@P@@_board_core #(
     wire            progress = t_pop || (a_w_valid && a_w_ready) || (a_x_valid && a_x_ready) || a_y_valid || row_done || !go;
     wire            abort   = run_sel && !run_done && (wd == {WDW{1'b1}});
     wire            clr     = rst || (st == S_RUN0) || abort;
-    wire [DESCW-1:0] stg_desc = {stg[O_PS +: PSW], stg[O_RELU],
+    wire [DESCW-1:0] stg_desc = {stg[O_PS +: PBW], stg[O_RELU],
                                  stg[O_NG +: NGW], stg[O_G +: GW], stg[O_D +: DW], stg[O_K +: KW], stg[O_MODE]};
     always @(*) t_fre = f_start || f_act;
 
@@ -362,7 +366,8 @@ module @@P@@_board_core #(
     assign a_t_g       = dh[D_G +: GW];
     assign a_t_ngroups = dh[D_NG +: NGW];
     assign a_t_relu    = dh[D_RELU];
-    assign a_t_pset    = dh[D_PS +: PSW];
+    wire [PSW+PBW-1:0] pset_ext = {{PSW{1'b0}}, dh[D_PS +: PBW]};   // the sets above 2**PBW are never named
+    assign a_t_pset    = pset_ext[PSW-1:0];
     assign a_p_bias    = p_rdata[0 +: BBW];
     assign a_p_mul     = p_rdata[BBW +: MBW];
     assign a_p_shift   = p_rdata[BBW+MBW +: SW];

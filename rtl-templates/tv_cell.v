@@ -5,10 +5,9 @@
 // pairs the tMAC cell would form one by one, so the results are the same bit for bit in k_eff/P cycles per
 // group instead of k_eff*d_eff. The row's data bus (the edge's active group) and control bits are shared by
 // every cell of the row and not registered here.
-// Pipeline: stage A (select the value named by idx, zero for no term) -> stage N (negate for a negative weight
-// term: -v = ~(v - 1), the decrement on a carry chain and the inversion in the same LUTs) -> stage B (shift by
-// exp) -> [P = 2: stage S (sum of the two products)] -> accumulator -> out_res. Selection and negation are
-// separate stages so that neither limits the clock (together they were the HX8K core's critical path).
+// Pipeline: stage A (select the value named by idx, zero for no term) -> stage B (shift by exp, and invert for
+// a negative weight term; the two's complement's +1 travels on as a carry-in) -> [P = 2: stage S (sum of the
+// two products, term 0's +1 as its carry-in)] -> accumulator (the remaining +1 as its carry-in) -> out_res.
 // The accumulator holds a tile's sum in the cycle after the tile's last add; in that cycle out_res takes it
 // and the accumulator restarts with that cycle's addend instead of adding it (a multiplexer in each adder
 // LUT, whose carry chain is then ignored), so acc packs with its adder and out_res's multiplexer reads a
@@ -42,7 +41,7 @@ module @@P@@_cell #(
     wire x_first = in_ctl[1];   // the restart after the previous tile's last add already restarted acc
     /* verilator lint_on UNUSED */
 
-    // ---- stage A: select (zero when there is no term or no work), negate ----
+    // ---- stage A: select (zero when there is no term or no work) ----
     // AND-OR selection: values in pairs (idx[0] picks within a pair); the pair select, decoded once per term
     // from the higher index bits, also carries the zeroing for no term / no work (reset zeroes the register)
     reg [XV-1:0] sel [0:P-1];
@@ -73,36 +72,33 @@ module @@P@@_cell #(
         a_last <= !rst && x_work && x_last;
     end
 
-    // ---- stage N: negate as ~(v - 1) (mod 2^XV, the same wrap as -v; no term: ~(0 - 1) = 0) ----
-    reg [XV-1:0] n_val [0:P-1];
-    reg [EW-1:0] n_exp [0:P-1];
-    reg          n_last;
-    always @(posedge clk) begin
-        for (p = 0; p < P; p = p + 1) begin
-            n_val[p] <= (a_sel[p] - {{(XV-1){1'b0}}, a_neg[p]}) ^ {XV{a_neg[p]}};
-            n_exp[p] <= a_exp[p];
-        end
-        n_last <= !rst && a_last;
-    end
-
-    // ---- stage B: shift ----
+    // ---- stage B: shift, then invert for a negative weight term: -(v << e) = ~(v << e) + 1, the +1 added
+    // later as a carry-in (b_neg), so no stage needs a negation's carry chain. No term: v = 0, and ~0 + 1 = 0
+    // whatever the sign bit says.
     reg [PW-1:0] b_prod [0:P-1];
+    reg          b_neg  [0:P-1];
     reg          b_last;
     always @(posedge clk) begin
-        for (p = 0; p < P; p = p + 1)
-            b_prod[p] <= {{(PW-XV){n_val[p][XV-1]}}, n_val[p]} << n_exp[p];
-        b_last <= !rst && n_last;
+        for (p = 0; p < P; p = p + 1) begin
+            b_prod[p] <= ({{(PW-XV){a_sel[p][XV-1]}}, a_sel[p]} << a_exp[p]) ^ {PW{a_neg[p]}};
+            b_neg[p]  <= a_neg[p];
+        end
+        b_last <= !rst && a_last;
     end
 
-    // ---- [stage S: pair sum], sign-extended (or wrapped) to the accumulator width ----
+    // ---- [stage S: pair sum, term 0's +1 as its carry-in], sign-extended (or wrapped) to the accumulator
+    // width; cin is the +1 still owed for the addend ----
     wire [ACCW-1:0] addend;
     wire            add_last;
+    wire            cin;
     generate
         if (P == 2) begin : g_p2
             reg [PW:0] s_sum;
+            reg        s_neg;
             reg        s_last;
             always @(posedge clk) begin
-                s_sum  <= {b_prod[0][PW-1], b_prod[0]} + {b_prod[1][PW-1], b_prod[1]};
+                s_sum  <= {b_prod[0][PW-1], b_prod[0]} + {b_prod[1][PW-1], b_prod[1]} + {{PW{1'b0}}, b_neg[0]};
+                s_neg  <= b_neg[1];
                 s_last <= !rst && b_last;
             end
             if (ACCW > PW + 1) begin : g_ext
@@ -111,6 +107,7 @@ module @@P@@_cell #(
                 assign addend = s_sum[ACCW-1:0];
             end
             assign add_last = s_last;
+            assign cin      = s_neg;
         end else begin : g_p1
             if (ACCW > PW) begin : g_ext
                 assign addend = {{(ACCW-PW){b_prod[0][PW-1]}}, b_prod[0]};
@@ -118,20 +115,25 @@ module @@P@@_cell #(
                 assign addend = b_prod[0][ACCW-1:0];
             end
             assign add_last = b_last;
+            assign cin      = b_neg[0];
         end
     endgenerate
 
     // ---- accumulate (two's complement; the tile's result fits ACCW, so wrapped partial sums are harmless) ----
-    // ld: the cycle after a tile's last add; acc holds the tile's sum, out_res takes it, acc restarts
+    // nld low: the cycle after a tile's last add; acc + pend is the tile's sum, out_res takes it, and acc
+    // restarts with this cycle's addend. The restart cannot add the addend's carry-in (the multiplexer sits in
+    // the adder's LUTs), so pend keeps it and out_res adds it on its own carry chain at the tile's end.
     reg  [ACCW-1:0] acc;
-    reg             ld;
+    reg             nld;
+    reg             pend;
     always @(posedge clk) begin
-        ld <= !rst && add_last;
-        if (rst)     acc <= {ACCW{1'b0}};
-        else if (ld) acc <= addend;
-        else         acc <= acc + addend;
-        if (rst)           out_res <= {ACCW{1'b0}};
-        else if (ld)       out_res <= acc;
-        else if (in_shift) out_res <= in_next;
+        nld <= rst || !add_last;
+        if (rst)       acc <= {ACCW{1'b0}};
+        else if (!nld) acc <= addend;
+        else           acc <= acc + addend + {{(ACCW-1){1'b0}}, cin};
+        if (rst)       pend <= 1'b0;
+        else if (!nld) pend <= cin;
+        if (rst)                  out_res <= {ACCW{1'b0}};
+        else if (!nld || in_shift) out_res <= nld ? in_next : acc + {ACCW{nld}} + {{(ACCW-1){1'b0}}, pend};
     end
 endmodule

@@ -309,7 +309,7 @@ export function planRun(cfg: TrConfig, jobs: readonly Job[], map: MemoryMap, opt
   if (W.image.length > wm.depth) throw new UserError(`${where} need ${W.image.length} weight-slot words, but the board's weight memory holds ${wm.depth}; split the jobs or build the board with a larger depths.w`);
   if (X.image.length > xm.depth) throw new UserError(`${where} need ${X.image.length} data-beat words, but the board's data memory holds ${xm.depth}; split the jobs or build the board with a larger depths.x`);
   if (nTiles > map.table.capacity) throw new UserError(`${where} need ${nTiles} tile-table entries, but the board's table holds ${map.table.capacity}; split the jobs or build the board with a larger depths.t`);
-  if (pSets.length > pm.depth) throw new UserError(`${where} need ${nSets} output-parameter sets, but the board's parameter memory holds ${pm.depth / setWords}; split the jobs or build the design with a larger psetBits`);
+  if (pSets.length > pm.depth) throw new UserError(`${where} need ${nSets} output-parameter sets, but the board's parameter memory holds ${pm.depth / setWords}; split the jobs or build the board with a larger depths.p (at most the design's 2^psetBits sets)`);
   if (rows > ym.depth) throw new UserError(`${where} produce ${rows} result rows, but the board's result memory holds ${ym.depth}; split the jobs or build the board with a larger depths.y`);
 
   const tiles = streams.tiles.map((t) => ({ w: W.refs[t.wBlock as number] as BlockRef, x: X.refs[t.xBlock as number] as BlockRef }));

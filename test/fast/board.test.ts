@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../gen/cli-util.ts';
 import { PRESETS, type TrConfig, derive, presetConfig } from '../../gen/config.ts';
 import {
-  BOARDS, COMMANDS, type MemoryMap, PING_FIELDS, type PingInfo, boardMemoryMap, buildBoard, ebrCount, memory, runOverhead,
+  BOARDS, COMMANDS, type MemoryMap, PING_FIELDS, type PingInfo, boardMemoryMap, buildBoard, ebrCount, memory, runOverhead, tableField,
 } from '../../gen/board.ts';
 import { type Job, modelJob } from '../../sim/driver/driver.ts';
 import {
@@ -235,6 +235,26 @@ describe('board memory map and tile-table layout', () => {
     }
   });
 
+  it('P holds whole parameter sets, sized from the EBR budget: at least 2 (and 16 words), at most the array\'s 2^psetBits', () => {
+    // C = 10: a set is 2^4 = 16 words, and the array's 2^(8 + 4) words would take 21 EBRs alone
+    const cfg: TrConfig = { ...presetConfig('mnist'), cols: 10, rows: 2, lanes: 2, groupMax: 8, outMulBits: 0, biasBits: 16 };
+    const d = derive(cfg);
+    const map = boardMemoryMap(cfg);
+    const p = memory(map, 'p');
+    expect(map.ebrEstimate).toBeLessThanOrEqual(28);
+    expect(p.depth).toBeGreaterThanOrEqual(2 ** (d.CW + 1));
+    expect(p.depth).toBeLessThan(2 ** d.PAW);
+    expect(tableField(map, 'pset').width).toBe(p.addrBits - d.CW);
+    const b = buildBoard(cfg, BOARDS.hx8k);
+    expect(b.params).toMatchObject({ PSW: d.PSW, APAW: d.PAW, PBW: p.addrBits - d.CW, PAW: p.addrBits });
+    // a small design gets all of its sets when they fit; a fixed depth is taken as given and checked
+    const tiny = presetConfig('tiny');
+    expect(memory(boardMemoryMap({ ...tiny, psetBits: 4 }), 'p').depth).toBe(2 ** derive({ ...tiny, psetBits: 4 }).PAW);
+    expect(memory(boardMemoryMap(cfg, { depths: { p: 32 } }), 'p').depth).toBe(32);
+    expect(() => boardMemoryMap(cfg, { depths: { p: 16 } })).toThrow(/2\.\.256 parameter sets of 16 words/);
+    expect(() => boardMemoryMap(cfg, { depths: { p: 8192 } })).toThrow(/2\.\.256 parameter sets/);
+  });
+
   it('bad board options are UserErrors', () => {
     const cfg = presetConfig('tiny');
     expect(() => buildBoard(cfg, { ...BOARDS.hx8k, ledWidth: 0 })).toThrow(UserError);
@@ -341,6 +361,9 @@ describe('planRun', () => {
     const small2 = boardMemoryMap(cfg, { depths: { t: 1024, y: 16 } });
     expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 1, 2 * 9, 1, 1, 1, 1, false)], small2)).toThrow(/produce 18 result rows, but the board's result memory holds 16/);
     // invalid jobs and options
+    // parameter sets: 5 channel tiles with their own parameters, 4 sets of 2^CW = 4 words
+    const fourSets = boardMemoryMap(cfg, { depths: { p: 16 } });
+    expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 5 * d.C, 1, 4, 4, 1, 1, false)], fourSets)).toThrow(/need 5 output-parameter sets, but the board's parameter memory holds 4/);
     expect(() => planRun(cfg, [], map)).toThrow(UserError);
     expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 1, 1, 4, 9, 1, 1, false)], map)).toThrow(/control\.g/);
     expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 1, 1, 4, 4, 1, 1, false)], boardMemoryMap(cfg), { readAcc: true })).toThrow(/acc: true/);

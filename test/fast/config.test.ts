@@ -86,7 +86,7 @@ describe('cell kinds', () => {
     const tp = derive(resolveConfig({ preset: 'small' }));
     const tv2 = derive(resolveConfig({ preset: 'small', cell: 'tv', termsPerCycle: 2 }));
     expect({ cell: tp.cell, P: tp.P, WS: tp.WS, goDelay: tp.goDelay }).toEqual({ cell: 'tp', P: 1, WS: tp.WT, goDelay: 4 });
-    expect({ cell: tv2.cell, P: tv2.P, WS: tv2.WS, XV: tv2.XV, goDelay: tv2.goDelay }).toEqual({ cell: 'tv', P: 2, WS: 2 * tv2.WT, XV: 9, goDelay: 6 });
+    expect({ cell: tv2.cell, P: tv2.P, WS: tv2.WS, XV: tv2.XV, goDelay: tv2.goDelay }).toEqual({ cell: 'tv', P: 2, WS: 2 * tv2.WT, XV: 9, goDelay: 5 });
   });
   it('rejects an unknown cell kind and P = 2 with term-pair cells, naming the field', () => {
     expect(() => resolveConfig({ cell: 'tx' })).toThrow(/cell: expected one of "tp", "tv"/);

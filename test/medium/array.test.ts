@@ -193,19 +193,19 @@ describe('exact latency', () => {
   });
 
   it('tiny preset with tv cells (P = 1 and 2), one conventional tile: cycles by hand', async () => {
-    // tv: edge 1 cycle (swap -> active group), cell 5 (select, negate, shift, accumulate, result register; +1
-    // pair sum for P = 2): goDelay = 1 + 5 - 1 = 5, outLatency = 5 + 2 (read-out) + 4 (output stage) = 11 (P = 2: 12)
+    // tv: edge 1 cycle (swap -> active group), cell 4 (select, shift, accumulate, result register; +1 pair sum
+    // for P = 2): goDelay = 1 + 4 - 1 = 4, outLatency = 4 + 2 (read-out) + 4 (output stage) = 10 (P = 2: 11)
     for (const P of [1, 2]) {
       const cfg = resolveConfig({ preset: 'tiny', cell: 'tv', termsPerCycle: P });
       const d = derive(cfg);
-      expect({ P, LMIN: d.LMIN, goDelay: d.goDelay, outLatency: d.outLatency }).toEqual({ P, LMIN: 5 + 4 + P, goDelay: 4 + P, outLatency: 10 + P });
+      expect({ P, LMIN: d.LMIN, goDelay: d.goDelay, outLatency: d.outLatency }).toEqual({ P, LMIN: 4 + 4 + P, goDelay: 3 + P, outLatency: 9 + P });
       const job = randomJob(cfg, new Rng(5), { mode: 'conventional', g: 4, k: 1, d: 1 }, 2, 2, 8);
       // conventional: every term of the 4 weights of a group, 4 * TW = 8 terms = 8/P slots of one cycle each;
       // 2 groups. First work cycle 2 (descriptor registered in cycle 0, loaded in 1), last = 2 + 2*8/P - 1;
       // its control word is visible one cycle later, results follow outLatency + r*C + c cycles after that.
       expect(effective(d, job.control)).toEqual({ kEff: 8 / P, dEff: 1 });
       const last = 2 + (2 * 8) / P - 1;
-      const items = [0, 1, 2, 3].map((i) => last + 1 + 10 + P + i);
+      const items = [0, 1, 2, 3].map((i) => last + 1 + 9 + P + i);
       const r = await checkRun(cfg, [job], `tv latency P=${P}`);
       expect(r.schedule.tiles[0]).toEqual({ first: 2, last, itemCycles: items });
       expect(r.items.map((x) => x.cycle)).toEqual(items);
