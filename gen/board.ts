@@ -44,7 +44,7 @@ export interface BoardOptions {
   rxFifo?: number;
   /** the run watchdog aborts a run after 2**watchdogBits - 1 cycles without stream progress (default 24) */
   watchdogBits?: number;
-  /** tile-table word width (multiple of 16); default: the narrowest that keeps a table fetch fast enough */
+  /** tile-table word width (multiple of 16); default: one whole entry (TE = 1) */
   tableWordBits?: number;
 }
 
@@ -200,14 +200,17 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   };
   const pbw = (): number => clog2(depth.p) - d.CW;
 
-  // table word: the narrowest multiple of 16 bits whose entry fetch (TE words + 2 cycles) fits in the
-  // shortest tile (LMIN); depends on the address widths, so settle it together with the depths
+  // table word: by default one whole entry (TE = 1), so the table RAM's read register is the core's staging
+  // register and no entry-wide register of flip-flops is needed (where an entry exceeds 240 bits: the
+  // narrowest multiple of 16 bits whose fetch, TE words + 2 cycles, fits in the shortest tile, LMIN); depends on
+  // the address widths, so settle it together with the depths
   const layout = (): { fields: TableField[]; entryBits: number; tbw: number; te: number } => {
     const fields = tableFields(d, clog2(depth.w), clog2(depth.x), pbw());
     const last = fields[fields.length - 1] as TableField;
     const entryBits = last.lo + last.width;
     const maxTe = d.LMIN - 2;
-    const tbw = opts.tableWordBits ?? 16 * Math.max(1, Math.ceil(entryBits / (16 * maxTe)));
+    const whole = 16 * Math.ceil(entryBits / 16);
+    const tbw = opts.tableWordBits ?? (whole <= 240 ? whole : 16 * Math.max(1, Math.ceil(entryBits / (16 * maxTe))));
     if (!Number.isInteger(tbw) || tbw < 16 || tbw % 16 !== 0 || tbw > 240) {
       throw new UserError(`board: tableWordBits ${tbw} must be a multiple of 16 in 16..240`);
     }

@@ -226,7 +226,7 @@ module @@P@@_board_core #(
     reg  [15:0]    cnt;
     reg  [SHW-1:0] sh;        // WRITE: bytes shift in from the top (a plain shift register, no read path)
     reg  [7:0]     bcnt;
-    reg  [31:0]    cyc, cyc_last, work_last;
+    reg  [31:0]    cyc, work_last;   // cyc stops at the end of a RUN: it is the run's cycle count until the next
     reg            to_seen;
 
     wire [2:0]  a_mem   = args[2:0];
@@ -279,7 +279,6 @@ module @@P@@_board_core #(
     reg  [TAW-1:0] f_addr;
     reg            row_done;
     reg  [YAW-1:0] yaddr;
-    reg  [YWW-1:0] ybuf;
     reg  [AWW-1:0] abuf;
 
     @@P@@_board_ram #(.W(WWW), .AW(WAW)) u_wram (
@@ -296,7 +295,7 @@ module @@P@@_board_core #(
     );
     @@P@@_board_ram #(.W(YWW), .AW(YAW)) u_yram (
         .clk(clk), .in_we(run_sel ? row_done : (cmd_we && a_mem == M_Y)), .in_waddr(run_sel ? yaddr : addr[YAW-1:0]),
-        .in_wdata(run_sel ? ybuf : sh[SHW-WB_Y*8 +: YWW]),
+        .in_wdata(sh[SHW-WB_Y*8 +: YWW]),   // a RUN collects each result row in sh (below), a WRITE shifts its bytes in
         .in_re(cmd_re && a_mem == M_Y), .in_raddr(addr[YAW-1:0]), .out_rdata(y_rdata)
     );
     @@P@@_board_ram #(.W(PWW), .AW(PAW)) u_pram (
@@ -326,7 +325,6 @@ module @@P@@_board_core #(
     reg             f_dv;        // a table word arrives this cycle
     reg  [TEW-1:0]  f_got;       // words of the current entry received
     reg             stg_full;
-    reg  [ENTW-1:0] stg;
     reg  [DESCW-1:0] dh, dn;     // descriptor FIFO: head (drives the array) and next
     reg             dh_v, dn_v;
     reg             go;
@@ -343,18 +341,33 @@ module @@P@@_board_core #(
     wire            progress = t_pop || (a_w_valid && a_w_ready) || (a_x_valid && a_x_ready) || a_y_valid || row_done || !go;
     wire            abort   = run_sel && !run_done && (wd == {WDW{1'b1}});
     wire            clr     = rst || (st == S_RUN0) || abort;
-    wire [DESCW-1:0] stg_desc = {stg[O_PS +: PBW], stg[O_RELU],
-                                 stg[O_NG +: NGW], stg[O_G +: GW], stg[O_D +: DW], stg[O_K +: KW], stg[O_MODE]};
+    // with one word per entry the table RAM's read register is the staging register (it holds its word until
+    // the next read, which the fetcher issues only once the entry is pushed), so stg itself is unused
+    wire [ENTW-1:0]  stg_v;
+    generate
+        if (TE == 1) begin : g_te1
+            assign stg_v = t_rdata;
+        end else begin : g_stg
+            reg [ENTW-1:0] stg;
+            always @(posedge clk) begin
+                if (rst) stg <= {ENTW{1'b0}};
+                else if (run_sel && !abort && f_dv) stg <= {t_rdata, stg[ENTW-1:TBW]};
+            end
+            assign stg_v = stg;
+        end
+    endgenerate
+    wire [DESCW-1:0] stg_desc = {stg_v[O_PS +: PBW], stg_v[O_RELU],
+                                 stg_v[O_NG +: NGW], stg_v[O_G +: GW], stg_v[O_D +: DW], stg_v[O_K +: KW], stg_v[O_MODE]};
     always @(*) t_fre = f_start || f_act;
 
     // two queued ranges suffice: an entry's ranges are pushed when it enters the descriptor FIFO, and by the
     // time a third could wait, the feeders have started the oldest (tile e-1's streams end before pop_e)
     @@P@@_board_feed #(.AW(WAW), .QAW(1)) u_wfeed (
-        .clk(clk), .in_clr(clr), .in_push(push), .in_first(stg[O_WF +: WAW]), .in_last(stg[O_WL +: WAW]), .out_room(wq_room),
+        .clk(clk), .in_clr(clr), .in_push(push), .in_first(stg_v[O_WF +: WAW]), .in_last(stg_v[O_WL +: WAW]), .out_room(wq_room),
         .out_re(wf_re), .out_addr(wf_addr), .out_valid(wf_valid), .in_ready(a_w_ready && run_sel)
     );
     @@P@@_board_feed #(.AW(XAW), .QAW(1)) u_xfeed (
-        .clk(clk), .in_clr(clr), .in_push(push), .in_first(stg[O_XF +: XAW]), .in_last(stg[O_XL +: XAW]), .out_room(xq_room),
+        .clk(clk), .in_clr(clr), .in_push(push), .in_first(stg_v[O_XF +: XAW]), .in_last(stg_v[O_XL +: XAW]), .out_room(xq_room),
         .out_re(xf_re), .out_addr(xf_addr), .out_valid(xf_valid), .in_ready(a_x_ready && run_sel)
     );
 
@@ -366,7 +379,9 @@ module @@P@@_board_core #(
     assign a_t_g       = dh[D_G +: GW];
     assign a_t_ngroups = dh[D_NG +: NGW];
     assign a_t_relu    = dh[D_RELU];
+    /* verilator lint_off UNUSED */
     wire [PSW+PBW-1:0] pset_ext = {{PSW{1'b0}}, dh[D_PS +: PBW]};   // the sets above 2**PBW are never named
+    /* verilator lint_on UNUSED */
     assign a_t_pset    = pset_ext[PSW-1:0];
     assign a_p_bias    = p_rdata[0 +: BBW];
     assign a_p_mul     = p_rdata[BBW +: MBW];
@@ -379,10 +394,10 @@ module @@P@@_board_core #(
     always @(posedge clk) begin
         if (rst) begin
             f_left <= 16'd0; f_act <= 1'b0; f_rd <= {TEW{1'b0}}; f_dv <= 1'b0; f_got <= {TEW{1'b0}};
-            f_addr <= {TAW{1'b0}}; stg_full <= 1'b0; stg <= {ENTW{1'b0}};
+            f_addr <= {TAW{1'b0}}; stg_full <= 1'b0;
             dh <= {DESCW{1'b0}}; dn <= {DESCW{1'b0}}; dh_v <= 1'b0; dn_v <= 1'b0;
             go <= 1'b0; prime <= {PRW{1'b0}}; rows_left <= 24'd0; wd <= {WDW{1'b0}}; arr_rst <= 1'b0;
-            row_done <= 1'b0; yaddr <= {YAW{1'b0}}; ybuf <= {YWW{1'b0}}; abuf <= {AWW{1'b0}};
+            row_done <= 1'b0; yaddr <= {YAW{1'b0}}; abuf <= {AWW{1'b0}};
         end else begin
             arr_rst <= (st == S_RUN0) || abort;
             if (st == S_RUN0) begin
@@ -408,7 +423,6 @@ module @@P@@_board_core #(
                 end
                 f_dv <= t_fre;
                 if (f_dv) begin
-                    stg <= {t_rdata, stg[ENTW-1:TBW]};
                     if ({{(32-TEW){1'b0}}, f_got} == TE - 1) begin
                         f_got <= {TEW{1'b0}};
                         stg_full <= 1'b1;
@@ -429,10 +443,7 @@ module @@P@@_board_core #(
                 if (!go) prime <= prime + 1'b1;
                 if ({{(32-PRW){1'b0}}, prime} == PRIME - 1) go <= 1'b1;
                 // results: collect a row, write it the next cycle
-                if (a_y_valid) begin
-                    ybuf[a_y_col*BX +: BX] <= a_y_data;
-                    abuf[a_y_col*ACCW +: ACCW] <= a_y_acc;
-                end
+                if (a_y_valid) abuf[a_y_col*ACCW +: ACCW] <= a_y_acc;
                 row_done <= a_y_valid && ({{(32-CW){1'b0}}, a_y_col} == C - 1);
                 if (row_done) begin
                     yaddr <= yaddr + 1'b1;
@@ -492,12 +503,15 @@ module @@P@@_board_core #(
         else if (ridx == 6'd1) rsp_byte = (kind == K_UNK) ? cmd : status;
         else if (kind == K_PING) rsp_byte = info;
         else if (ridx == 6'd2) rsp_byte = flags;
-        else if (ridx < 6'd7) rsp_byte = cyc_last[(ridx - 6'd3)*8 +: 8];
+        else if (ridx < 6'd7) rsp_byte = cyc[(ridx - 6'd3)*8 +: 8];
         else rsp_byte = work_last[(ridx - 6'd7)*8 +: 8];
     end
 
     // READ: byte bcnt of the word in the selected memory's read register (it holds the word while it is sent),
     // chosen per memory and then among the memories, so no word-wide register or multiplexer is needed
+    /* verilator lint_off UNUSED */
+    wire [YWW+BX-1:0]  ysh   = {a_y_data, sh[SHW-WB_Y*8 +: YWW]};   // a result row's next column shifted in
+    /* verilator lint_on UNUSED */
     wire [SHW+WWW-1:0] w_pad = {{SHW{1'b0}}, w_rdata};
     wire [SHW+XWW-1:0] x_pad = {{SHW{1'b0}}, x_rdata};
     wire [SHW+TBW-1:0] t_pad = {{SHW{1'b0}}, t_rdata};
@@ -521,7 +535,7 @@ module @@P@@_board_core #(
         if (rst) begin
             st <= S_IDLE; after <= S_IDLE; cmd <= 8'd0; args <= 48'd0; argi <= 3'd0; status <= 8'd0;
             kind <= K_HDR; ridx <= 6'd0; rlen <= 6'd0; addr <= 16'd0; cnt <= 16'd0;
-            bcnt <= 8'd0; cyc <= 32'd0; cyc_last <= 32'd0; work_last <= 32'd0; to_seen <= 1'b0;
+            bcnt <= 8'd0; cyc <= 32'd0; work_last <= 32'd0; to_seen <= 1'b0;
             tx_v <= 1'b0; tx_b <= 8'd0;
         end else begin
             if (tx_v && tx_ready) tx_v <= 1'b0;
@@ -557,7 +571,7 @@ module @@P@@_board_core #(
                             status <= 8'd2;
                             st <= S_SEND;
                         end else if (r_cnt == 16'd0) begin
-                            cyc_last <= 32'd0;
+                            cyc <= 32'd0;
                             work_last <= 32'd0;
                             to_seen <= 1'b0;
                             st <= S_SEND;
@@ -613,8 +627,10 @@ module @@P@@_board_core #(
                 end
                 S_RUN: begin
                     cyc <= cyc + 32'd1;
+                    // results: column c of a row shifts into the Y word's place in sh (column 0 ends lowest); the
+                    // row is written the cycle after its last column (row_done)
+                    if (a_y_valid) sh[SHW-WB_Y*8 +: YWW] <= ysh[YWW+BX-1:BX];
                     if (run_done || abort) begin
-                        cyc_last <= cyc + 32'd1;
                         work_last <= a_stat_work;
                         to_seen <= abort;
                         status <= abort ? 8'd4 : 8'd0;

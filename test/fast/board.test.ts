@@ -355,8 +355,9 @@ describe('planRun', () => {
     // data: 10 vector tiles x 2 beats x 3 groups = 60 words > 16 (TR keeps weights small)
     expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 1, 20, 20, 8, 1, 1, false)], small)).toThrow(/data-beat words, but the board's data memory holds 16/);
     // table: 16 words / TE per entry
-    const cap = small.table.capacity;
-    expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 1, d.R * (cap + 1), 1, 1, 1, 1, false)], small)).toThrow(new RegExp(`need ${cap + 1} tile-table entries, but the board's table holds ${cap}`));
+    const shortTable = boardMemoryMap(cfg, { depths: { w: 64, x: 1024, t: 16, y: 1024 } });
+    const cap = shortTable.table.capacity;
+    expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 1, d.R * (cap + 1), 1, 1, 1, 1, false)], shortTable)).toThrow(new RegExp(`need ${cap + 1} tile-table entries, but the board's table holds ${cap}`));
     // results: 9 tiles x R = 18 rows > 16 (table deep enough)
     const small2 = boardMemoryMap(cfg, { depths: { t: 1024, y: 16 } });
     expect(() => planRun(cfg, [randomJob(cfg, rng, 'tr', 1, 2 * 9, 1, 1, 1, 1, false)], small2)).toThrow(/produce 18 result rows, but the board's result memory holds 16/);
