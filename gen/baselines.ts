@@ -54,12 +54,13 @@
  *     (a one-step tile's only step is its last), so a tile takes max(K·s, R·C) cycles: for K·s ≥ R·C (every
  *     K ≥ R·C) exactly K·s, as without the read-out; shorter tiles take R·C cycles (the steps issue back to
  *     back, then the last one waits; nothing else stalls)
- *   - result (r,c) of tile j leaves out_y in cycle last_j + C + 10 + r·C + c. A step issued in cycle t is in
+ *   - result (r,c) of tile j leaves out_y in cycle last_j + C + 6 + O + r·C + c, O the output stage's register
+ *     stages (4, or 3 without a multiplier: derive()'s outStages). A step issued in cycle t is in
  *     the sequencer's output registers in t+1; bp: cell (r,c)'s input registers t+2+r+c (row skew r, column
  *     skew c), product register t+3+r+c; bs: row edge register t+2+r, cell input registers t+3+r+c (column
  *     skew c+1); both: accumulator and result pulse t+4+r+c, column merge t+5+r+c, column c de-skewed by
  *     C−1−c → row r in the row buffer's input in t+4+C+r; the read-out reads result i = r·C+c in t+5+C+i,
- *     its output register t+6+C+i, the output stage's four stages → out_y in t+10+C+i
+ *     its output register t+6+C+i, the output stage's O stages → out_y in t+6+O+C+i
  *   - a single tile after reset: last = K·s+1, results in cycles K·s+C+11 … K·s+C+R·C+10, total
  *     K·s+C+R·C+11 cycles
  *   - the output queue holds a tile's entry from its descriptor (accepted at the latest in the cycle
@@ -276,7 +277,7 @@ export function deriveBaseline(cfg: TrConfig, kind: BaselineKind): BaselineDeriv
     CWW: bs ? 5 : 3,
     rowBusW: bs ? XSW + 4 : BX + 3,
     colW: bs ? 1 : BW,
-    resultLatency: C + 10,
+    resultLatency: C + 6 + d.outStages,
     xBeatW: R * BX,
     wBeatW: C * BW,
   };

@@ -180,6 +180,8 @@ export const LATENCY = {
   readout: 2,
   /** output stage: bias, scale, shift, clamp */
   out: 4,
+  /** output stage of a shift-only design (outMulBits 0): bias, shift, clamp */
+  outShiftOnly: 3,
 } as const;
 
 export interface Derived {
@@ -247,6 +249,8 @@ export interface Derived {
   LMW: number;
   /** delay of the read-out start after the control word of a tile's last work cycle */
   goDelay: number;
+  /** register stages of the output stage (tr_out.v): 4, or 3 without a multiplier */
+  outStages: number;
   /** result (r,c) of a tile appears on out_y outLatency + r*C + c cycles after the control word of its last work cycle */
   outLatency: number;
   /** row / column index widths of the result stream */
@@ -312,14 +316,15 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const goDelay = edgeLatency + cellLatency - 1;
   const LMIN = R * C + goDelay + 1;
   const LMW = bitsFor(LMIN);
-  const outLatency = goDelay + LATENCY.readout + LATENCY.out;
+  const outStages = MULW > 0 ? LATENCY.out : LATENCY.outShiftOnly;
+  const outLatency = goDelay + LATENCY.readout + outStages;
   const XV = cfg.xBits + 1;
   const CW = Math.max(1, clog2(C));
   return {
     cell: cfg.cell, P, WS: P * WT, XV, PW: XV + maxExpW, edgeLatency, cellLatency,
     R, C, G, L, BW: cfg.wBits, BX: cfg.xBits, TW, TX, maxExpW, maxExpX, EW, EX, IW, PE, XT, WT, XB,
     accBound, accW, KW, DW, GW, NGW, TCW, BCW, NB, CWW, BBW, MBW, MULW, SW, maxShift, kMax, maxGroups,
-    LMIN, LMW, goDelay, outLatency, RW: Math.max(1, clog2(R)), CW,
+    LMIN, LMW, goDelay, outStages, outLatency, RW: Math.max(1, clog2(R)), CW,
     PSW: cfg.psetBits, PAW: cfg.psetBits + CW, PWW: BBW + MBW + SW, xBeatW: R * L * cfg.xBits, wBeatW: C * WT,
   };
 }

@@ -74,7 +74,7 @@ describe('baselines: emission', () => {
       for (const k of Object.keys(cfg)) expect(head).toMatch(new RegExp(`^//   ${k} +`, 'm'));
       const s = kind === 'bp' ? 1 : cfg.wBits;
       expect(head).toContain(`cycles/tile  max(K*${s}, ${cfg.rows * cfg.cols})`);
-      expect(head).toContain(`result (r,c) leaves out_y ${cfg.cols + 10}+r*${cfg.cols}+c cycles`);
+      expect(head).toContain(`result (r,c) leaves out_y ${cfg.cols + 9}+r*${cfg.cols}+c cycles`); // shift only: 3 output stages
       expect(head).toContain('output stage the TR array\'s: bias');
       expect(head).toContain('no multiplier (shift only)'); // preset wide: outMulBits 0
     });
