@@ -38,6 +38,10 @@ export interface BoardOptions {
   ebrBudget?: number;
   /** also store the raw accumulators of every result row (memory 'a', same depth as 'y'); default false */
   acc?: boolean;
+  /** which memories READ serves: 'all' (default) or 'results' (Y and A only; READ of W, X, T or P answers
+   *  status 1). The READ path costs about one LUT4 per readable bit, so 'results' saves the logic cells of
+   *  reading back W, X, T and P, which the host never does (it checks every upload through the results). */
+  readback?: Readback;
   /** UART bit period in clock cycles (default round(clkHz / baud)); simulations use small values */
   clksPerBit?: number;
   /** RX FIFO bytes (power of two, default 512 = one EBR) */
@@ -85,14 +89,18 @@ export interface MemoryMap {
   rxFifoBytes: number;
   ebrEstimate: number;
   acc: boolean;
+  readback: Readback;
 }
 
-export const PROTOCOL_VERSION = 3;
+export type Readback = 'all' | 'results';
+export const READBACKS: readonly Readback[] = ['all', 'results'];
+
+export const PROTOCOL_VERSION = 4;
 export const MAGIC = 'TRGN';
 export const COMMANDS = { ping: 0x01, write: 0x02, read: 0x03, run: 0x04, status: 0x05 } as const;
 export const STATUS_CODES = { ok: 0, badMemory: 1, range: 2, watchdog: 4 } as const;
 
-/** What PING returns (after [0x81, status]): 35 bytes, in this order. */
+/** What PING returns (after [0x81, status]): 36 bytes, in this order. */
 export interface PingInfo {
   magic: string;
   version: number;
@@ -103,6 +111,8 @@ export interface PingInfo {
   tableWordBits: number; wordsPerEntry: number;
   wAddrBits: number; xAddrBits: number; tAddrBits: number; yAddrBits: number; pAddrBits: number; rxAddrBits: number;
   acc: number;
+  /** 1: READ serves every memory; 0: only Y and A (readback 'results') */
+  readback: number;
   clksPerBit: number;
 }
 /** PING info fields in wire order with their byte counts (the rest of the info is one byte each). */
@@ -110,7 +120,7 @@ export const PING_FIELDS: readonly (readonly [keyof PingInfo, number])[] = [
   ['magic', 4], ['version', 1], ['hash', 4], ['R', 1], ['C', 1], ['L', 1], ['G', 1], ['BW', 1], ['BX', 1], ['WT', 1],
   ['accW', 1], ['BBW', 1], ['MULW', 1], ['SW', 1], ['KW', 1], ['DW', 1], ['GW', 1], ['NGW', 1], ['tableWordBits', 1],
   ['wordsPerEntry', 1], ['wAddrBits', 1], ['xAddrBits', 1], ['tAddrBits', 1], ['yAddrBits', 1], ['pAddrBits', 1], ['rxAddrBits', 1],
-  ['acc', 1], ['clksPerBit', 2],
+  ['acc', 1], ['readback', 1], ['clksPerBit', 2],
 ];
 
 export interface Protocol {
@@ -176,6 +186,8 @@ function tableFields(d: Derived, waw: number, xaw: number, pbw: number): TableFi
 export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMap {
   const d = derive(cfg);
   const acc = opts.acc ?? false;
+  const readback = opts.readback ?? 'all';
+  if (!READBACKS.includes(readback)) throw new UserError(`board: readback ${JSON.stringify(readback)} must be one of ${READBACKS.join(', ')}`);
   const widths: Record<MemName, number> = {
     w: d.C * d.WS, x: d.R * d.L * d.BX, t: 16, y: d.C * d.BX, a: d.C * d.accW, p: d.PWW,
   };
@@ -266,6 +278,7 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
     rxFifoBytes: rx,
     ebrEstimate: total(),
     acc,
+    readback,
   };
 }
 
@@ -295,7 +308,7 @@ export function tableField(map: MemoryMap, name: string): TableField {
 
 const CORE_PARAMS = [
   'R', 'C', 'L', 'G', 'BW', 'BX', 'WT', 'KW', 'DW', 'GW', 'NGW', 'BBW', 'MBW', 'MULW', 'SW', 'ACCW', 'CW', 'VERSION', 'HASH_LO', 'HASH_HI',
-  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'PSW', 'APAW', 'PBW', 'PAW', 'TBW', 'TE',
+  'CLKS_PER_BIT', 'LEDW', 'LED_LOW', 'HBW', 'WDW', 'RXAW', 'WAW', 'XAW', 'TAW', 'YAW', 'ACC_EN', 'RB_ALL', 'PSW', 'APAW', 'PBW', 'PAW', 'TBW', 'TE',
   'O_MODE', 'O_K', 'O_D', 'O_G', 'O_NG', 'O_RELU', 'O_PS', 'O_WF', 'O_WL', 'O_XF', 'O_XL',
 ] as const;
 
@@ -368,7 +381,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
     MULW: d.MULW, SW: d.SW, ACCW: d.accW, CW: d.CW, VERSION: PROTOCOL_VERSION, HASH_LO: hashLe & 0xffff, HASH_HI: hashLe >>> 16,
     CLKS_PER_BIT: cpb, LEDW: board.ledWidth, LED_LOW: ledActiveLow(board) ? 1 : 0,
     HBW: Math.max(4, Math.round(Math.log2(board.clkHz))), WDW: wdw, RXAW: clog2(map.rxFifoBytes),
-    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, PSW: d.PSW, APAW: d.PAW, PBW: mem('p').addrBits - d.CW, PAW: mem('p').addrBits, ACC_EN: map.acc ? 1 : 0,
+    WAW: mem('w').addrBits, XAW: mem('x').addrBits, TAW: mem('t').addrBits, YAW: mem('y').addrBits, PSW: d.PSW, APAW: d.PAW, PBW: mem('p').addrBits - d.CW, PAW: mem('p').addrBits, ACC_EN: map.acc ? 1 : 0, RB_ALL: map.readback === 'all' ? 1 : 0,
     TBW: map.table.wordBits, TE: map.table.wordsPerEntry,
     O_MODE: off('mode'), O_K: off('k'), O_D: off('d'), O_G: off('g'), O_NG: off('ngroups'), O_RELU: off('relu'), O_PS: off('pset'),
     O_WF: off('wFirst'), O_WL: off('wLast'), O_XF: off('xFirst'), O_XL: off('xLast'),
@@ -416,7 +429,7 @@ export function buildBoard(cfg: TrConfig, board: BoardTarget, opts: BoardOptions
     magic: MAGIC, version: PROTOCOL_VERSION, hash: hashLe, R: d.R, C: d.C, L: d.L, G: d.G, BW: d.BW, BX: d.BX, WT: d.WS, accW: d.accW,
     BBW: d.BBW, MULW: d.MULW, SW: d.SW, KW: d.KW, DW: d.DW, GW: d.GW, NGW: d.NGW, tableWordBits: map.table.wordBits,
     wordsPerEntry: map.table.wordsPerEntry, wAddrBits: mem('w').addrBits, xAddrBits: mem('x').addrBits, tAddrBits: mem('t').addrBits,
-    yAddrBits: mem('y').addrBits, pAddrBits: mem('p').addrBits, rxAddrBits: clog2(map.rxFifoBytes), acc: map.acc ? 1 : 0, clksPerBit: cpb,
+    yAddrBits: mem('y').addrBits, pAddrBits: mem('p').addrBits, rxAddrBits: clog2(map.rxFifoBytes), acc: map.acc ? 1 : 0, readback: map.readback === 'all' ? 1 : 0, clksPerBit: cpb,
   };
   return {
     design,

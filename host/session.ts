@@ -167,6 +167,7 @@ export function expectedBuild(cfg: TrConfig, got: PingInfo): BoardBuild {
     return buildBoard(cfg, BOARDS.hx8k, {
       clksPerBit: got.clksPerBit,
       acc: got.acc === 1,
+      readback: got.readback === 1 ? 'all' : 'results',
       rxFifo: pow2(got.rxAddrBits, 'rxAddrBits'),
       depths: { w: pow2(got.wAddrBits, 'wAddrBits'), x: pow2(got.xAddrBits, 'xAddrBits'), t: pow2(got.tAddrBits, 'tAddrBits'), y: pow2(got.yAddrBits, 'yAddrBits'), p: pow2(got.pAddrBits, 'pAddrBits') },
       tableWordBits: got.tableWordBits,

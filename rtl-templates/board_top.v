@@ -14,12 +14,13 @@
 //
 // Byte protocol (every multi-byte number little-endian; sim/driver/host.ts is the host side). Every command is
 // answered by [0x80|cmd, status, payload]; an unknown command byte c by [0xFF, c].
-//   0x01 PING                                   -> status 0, 35 info bytes (magic "TRGN", version, config
-//                                                  hash, widths, memory sizes, CLKS_PER_BIT; see info below)
+//   0x01 PING                                   -> status 0, 36 info bytes (magic "TRGN", version, config
+//                                                  hash, widths, memory sizes, readback, CLKS_PER_BIT; see info)
 //   0x02 WRITE mem, addr16, count16, data        data = count words of ceil(width/8) bytes each
 //                                                -> status (0 ok, 1 bad mem: no data bytes are consumed,
 //                                                   2 range beyond the memory: data consumed, nothing written)
-//   0x03 READ  mem, addr16, count16              -> status, then (status 0) count words
+//   0x03 READ  mem, addr16, count16              -> status, then (status 0) count words (status 1 also for
+//                                                   W, X, T and P when RB_ALL = 0: results-only readback)
 //   0x04 RUN   first16, count16, ybase16         runs table entries first..first+count-1 and writes R result
 //                                                rows per entry to Y (and A) from ybase on; answers when done:
 //                                                -> status (0 ok, 2 range, 4 watchdog), flags, cycles32, work32
@@ -75,6 +76,7 @@ module @@P@@_board_core #(
     parameter TAW     = 8,
     parameter YAW     = 8,
     parameter ACC_EN  = 0,
+    parameter RB_ALL  = 1,     // READ serves every memory (0: only Y and A; gen/board.ts readback)
     parameter PSW     = 4,     // output-parameter-set index width (the array's)
     parameter APAW    = 5,     // the array's parameter address width: PSW + CW
     parameter PBW     = 4,     // set index bits the board stores (1..PSW): P holds 2**PBW sets
@@ -151,14 +153,14 @@ module @@P@@_board_core #(
     // commands and response kinds
     localparam [7:0] C_PING = 8'h01, C_WRITE = 8'h02, C_READ = 8'h03, C_RUN = 8'h04, C_STATUS = 8'h05;
     localparam [1:0] K_HDR = 2'd0, K_UNK = 2'd1, K_PING = 2'd2, K_STAT = 2'd3;
-    localparam [5:0] PING_LEN = 6'd37, STAT_LEN = 6'd11;
+    localparam [5:0] PING_LEN = 6'd38, STAT_LEN = 6'd11;
     localparam [3:0] S_IDLE = 4'd0, S_ARGS = 4'd1, S_DECODE = 4'd2, S_WDATA = 4'd3, S_WCOMMIT = 4'd4,
                      S_RISSUE = 4'd5, S_RLATCH = 4'd6, S_RSEND = 4'd7, S_SEND = 4'd8, S_RUN0 = 4'd9, S_RUN = 4'd10;
     // PING info as 32-bit constants (sliced to bytes below)
     localparam [31:0] P_R = R, P_C = C, P_L = L, P_G = G, P_BW = BW, P_BX = BX, P_WT = WT, P_ACCW = ACCW;
     localparam [31:0] P_BBW = BBW, P_MULW = MULW, P_SW = SW, P_KW = KW, P_DW = DW, P_GW = GW, P_NGW = NGW;
     localparam [31:0] P_TBW = TBW, P_TE = TE, P_WAW = WAW, P_XAW = XAW, P_TAW = TAW, P_YAW = YAW, P_PAW = PAW, P_RXAW = RXAW;
-    localparam [31:0] P_VER = VERSION, P_ACC = ACC_EN, P_CPB = CLKS_PER_BIT, P_HLO = HASH_LO, P_HHI = HASH_HI;
+    localparam [31:0] P_VER = VERSION, P_ACC = ACC_EN, P_RB = RB_ALL, P_CPB = CLKS_PER_BIT, P_HLO = HASH_LO, P_HHI = HASH_HI;
 
     // ------------------------------------------------------------------ reset
     reg [3:0] por_cnt = 4'd0;
@@ -231,6 +233,7 @@ module @@P@@_board_core #(
 
     wire [2:0]  a_mem   = args[2:0];
     wire        mem_ok  = (args[7:3] == 5'd0) && (a_mem <= M_Y || (a_mem == M_A && ACC_EN != 0) || a_mem == M_P);
+    wire        rd_ok   = (RB_ALL != 0) || a_mem == M_Y || a_mem == M_A;   // with mem_ok: READ serves this memory
     wire [15:0] a_addr  = args[23:8];
     wire [15:0] a_cnt   = args[39:24];
     wire [15:0] r_first = args[15:0];
@@ -492,8 +495,9 @@ module @@P@@_board_core #(
             6'd30: info = P_PAW[7:0];
             6'd31: info = P_RXAW[7:0];
             6'd32: info = P_ACC[7:0];
-            6'd33: info = P_CPB[7:0];
-            6'd34: info = P_CPB[15:8];
+            6'd33: info = P_RB[7:0];
+            6'd34: info = P_CPB[7:0];
+            6'd35: info = P_CPB[15:8];
             default: info = 8'h00;
         endcase
     end
@@ -521,11 +525,11 @@ module @@P@@_board_core #(
     reg  [7:0]     rd_byte;
     always @(*) begin
         case (a_mem)
-            M_W:     rd_byte = w_pad[bcnt*8 +: 8];
-            M_X:     rd_byte = x_pad[bcnt*8 +: 8];
-            M_T:     rd_byte = t_pad[bcnt*8 +: 8];
+            M_W:     rd_byte = (RB_ALL != 0) ? w_pad[bcnt*8 +: 8] : 8'd0;
+            M_X:     rd_byte = (RB_ALL != 0) ? x_pad[bcnt*8 +: 8] : 8'd0;
+            M_T:     rd_byte = (RB_ALL != 0) ? t_pad[bcnt*8 +: 8] : 8'd0;
             M_Y:     rd_byte = y_pad[bcnt*8 +: 8];
-            M_P:     rd_byte = p_pad[bcnt*8 +: 8];
+            M_P:     rd_byte = (RB_ALL != 0) ? p_pad[bcnt*8 +: 8] : 8'd0;
             default: rd_byte = a_pad[bcnt*8 +: 8];
         endcase
     end
@@ -578,7 +582,7 @@ module @@P@@_board_core #(
                         end else begin
                             st <= S_RUN0;
                         end
-                    end else if (!mem_ok) begin
+                    end else if (!mem_ok || (cmd == C_READ && !rd_ok)) begin
                         status <= 8'd1;
                         st <= S_SEND;
                     end else begin

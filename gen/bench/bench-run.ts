@@ -14,7 +14,7 @@
 import { getBoard } from '../../constraints/boards.ts';
 import { buildBaseline } from '../baselines.ts';
 import { buildBenchWrapper } from './bench.ts';
-import { BOARDS, buildBoard } from '../board.ts';
+import { BOARDS, type Readback, buildBoard } from '../board.ts';
 import { UserError } from '../cli-util.ts';
 import { type TrConfig, resolveConfig } from '../config.ts';
 import { GENERATOR_VERSION, buildDesign } from '../design.ts';
@@ -357,9 +357,9 @@ export interface FitRun {
 }
 
 /** Files and top of one shape, for the chosen target. */
-export function fitDesign(cfg: TrConfig, board: BoardId, target: 'board' | 'bare'): { files: Record<string, string>; top: string } {
+export function fitDesign(cfg: TrConfig, board: BoardId, target: 'board' | 'bare', readback: Readback = 'all'): { files: Record<string, string>; top: string } {
   if (target === 'board') {
-    const b = buildBoard(cfg, BOARDS[board]);
+    const b = buildBoard(cfg, BOARDS[board], { readback });
     return { files: b.files, top: b.top };
   }
   const d = buildDesign(cfg);

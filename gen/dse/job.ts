@@ -16,7 +16,7 @@ import { buildBaseline } from '../baselines.ts';
 import { buildBenchWrapper } from '../bench/bench.ts';
 import type { SynthNumbers } from '../bench/bench-metrics.ts';
 import { failureReason, fitDesign } from '../bench/bench-run.ts';
-import { BOARDS } from '../board.ts';
+import { BOARDS, type Readback } from '../board.ts';
 import { UserError } from '../cli-util.ts';
 import { type TrConfig, resolveConfig } from '../config.ts';
 import { GENERATOR_VERSION } from '../design.ts';
@@ -31,6 +31,8 @@ export interface JobSpec {
   board: BoardId;
   seed: number;
   target: 'core' | 'board';
+  /** board tops: 'results' for a results-only READ path (absent: 'all') */
+  readback?: Readback;
   freqMHz: number | null;
 }
 
@@ -55,7 +57,7 @@ export function outcomeText(o: JobOutcome): string {
 }
 
 export function specOf(p: SynthPoint): JobSpec {
-  return { design: p.design, cfg: p.cfg, board: p.board, seed: p.seed, target: p.target, freqMHz: p.freqMHz };
+  return { design: p.design, cfg: p.cfg, board: p.board, seed: p.seed, target: p.target, ...(p.readback ? { readback: p.readback } : {}), freqMHz: p.freqMHz };
 }
 
 /** DSP blocks: only the UP5K has them; bare cores are measured in logic cells only, board tops as `npm run synth` builds them. */
@@ -67,7 +69,7 @@ export function jobDsp(spec: JobSpec): boolean | undefined {
 /** The sources and top of a job (the TR core or board top, or a baseline in the bench wrapper). */
 export function jobDesign(spec: JobSpec): { files: Record<string, string>; top: string } {
   const cfg = resolveConfig(spec.cfg, 'job config');
-  if (spec.design === 'tr') return fitDesign(cfg, spec.board, spec.target === 'board' ? 'board' : 'bare');
+  if (spec.design === 'tr') return fitDesign(cfg, spec.board, spec.target === 'board' ? 'board' : 'bare', spec.readback ?? 'all');
   if (spec.target !== 'core') throw new UserError(`a ${spec.design} baseline has no board top`);
   const b = buildBaseline(cfg, spec.design);
   return buildBenchWrapper(`${cfg.name}_${spec.design}`, b.signature, b.files, BOARDS[spec.board].ledWidth);

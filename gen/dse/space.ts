@@ -11,7 +11,7 @@
  * synthesis job. Budgets cost no synthesis: each TR point is evaluated at every budget from the schedule model.
  */
 import { readFileSync } from 'node:fs';
-import { BOARDS } from '../board.ts';
+import { BOARDS, READBACKS, type Readback } from '../board.ts';
 import { UserError } from '../cli-util.ts';
 import { type TrConfig, resolveConfig } from '../config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from '../bench/bench-metrics.ts';
@@ -35,6 +35,8 @@ export interface Space {
   boards: BoardId[];
   seeds: number[];
   target: 'core' | 'board';
+  /** board tops only: which memories READ serves (gen/board.ts BoardOptions.readback; default 'all') */
+  readback: Readback;
   /** clock constraint per board in MHz (absent: the board oscillator) */
   freqMHz: Partial<Record<BoardId, number>>;
   /** dot-product length K */
@@ -59,10 +61,12 @@ export interface SynthPoint {
   board: BoardId;
   seed: number;
   target: 'core' | 'board';
+  /** board tops: 'results' for a results-only READ path (absent: 'all') */
+  readback?: Readback;
   freqMHz: number | null;
 }
 
-const KEYS = ['name', 'base', 'preset', 'vary', 'shapes', 'designs', 'baselineWBits', 'boards', 'seeds', 'target', 'freqMHz', 'K', 'budgets', 'conventional', 'accuracy'];
+const KEYS = ['name', 'base', 'preset', 'vary', 'shapes', 'designs', 'baselineWBits', 'boards', 'seeds', 'target', 'readback', 'freqMHz', 'K', 'budgets', 'conventional', 'accuracy'];
 
 function fail(where: string, msg: string): never {
   throw new UserError(`${where}: ${msg}`);
@@ -117,6 +121,9 @@ export function parseSpace(raw: unknown, file = 'sweep file'): Space {
   const target = raw['target'] ?? 'core';
   if (target !== 'core' && target !== 'board') fail(`${file}: target`, `expected "core" (bare array in the bench wrapper) or "board" (the usable board top)`);
   if (target === 'board' && (designs as string[]).some((d) => d !== 'tr')) fail(`${file}: designs`, 'the board top exists for the TR array only: with target "board" give designs ["tr"]');
+  const readback = raw['readback'] ?? 'all';
+  if (!(READBACKS as unknown[]).includes(readback)) fail(`${file}: readback`, `expected one of ${READBACKS.map((r) => `"${r}"`).join(', ')}`);
+  if (readback !== 'all' && target !== 'board') fail(`${file}: readback`, 'applies to board tops only (target "board")');
   const freqMHz: Partial<Record<BoardId, number>> = {};
   const f = raw['freqMHz'];
   if (f !== undefined) {
@@ -157,6 +164,7 @@ export function parseSpace(raw: unknown, file = 'sweep file'): Space {
     boards: [...new Set(boards as BoardId[])],
     seeds: raw['seeds'] === undefined ? [1] : intList(raw['seeds'], `${file}: seeds`, 0, 2 ** 31 - 1),
     target,
+    readback: readback as Readback,
     freqMHz,
     K: K as number,
     budgets,
@@ -249,6 +257,7 @@ export function expandSpace(s: Space): SynthPoint[] {
             board,
             seed,
             target: s.target,
+            ...(s.readback !== 'all' ? { readback: s.readback } : {}),
             freqMHz: s.freqMHz[board] ?? null,
           });
         }

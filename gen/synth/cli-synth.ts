@@ -82,7 +82,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
   const args = parseArgs(argv, SYNTH_ARGS, USAGE);
   const opts = synthOptions(args);
   const cfg = configFromArgs(args);
-  const target = synthTarget(cfg, opts.board, opts.target);
+  const target = synthTarget(cfg, opts.board, opts.target, opts.readback);
   const out = opts.out ?? defaultOutDir(cfg, opts.board, opts.target);
   // fail before the (minutes-long) tool run if the output cannot be a directory
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--out: ${out} exists and is not a directory`);

@@ -4,7 +4,7 @@
  * report.json / report.md. Pure functions, unit-tested in test/fast/synth-job.test.ts.
  */
 import { type Board, boardNames, getBoard } from '../../constraints/boards.ts';
-import { BOARDS, type BoardBuild, type BoardTarget, buildBoard } from '../board.ts';
+import { BOARDS, type BoardBuild, type BoardTarget, READBACKS, type Readback, buildBoard } from '../board.ts';
 import { buildBenchWrapper } from '../bench/bench.ts';
 import { type ArgSpec, type ParsedArgs, UserError } from '../cli-util.ts';
 import { type Derived, PRESETS, type TrConfig } from '../config.ts';
@@ -13,7 +13,7 @@ import { type SynthReport, type SynthResult, reportMarkdown } from './flow.ts';
 
 export const USAGE =
   'usage: npm run synth -- (--config FILE.json | --preset NAME) --board BOARD [--out DIR] [--seed N] [--freq MHZ] ' +
-  '[--dsp on|off] [--core] [--require-timing] [--verbose]';
+  '[--dsp on|off] [--core] [--readback all|results] [--require-timing] [--verbose]';
 
 export const SYNTH_ARGS: ArgSpec = {
   config: { type: 'string', help: 'design config (JSON: a "preset" and/or fields)' },
@@ -24,6 +24,7 @@ export const SYNTH_ARGS: ArgSpec = {
   freq: { type: 'string', help: 'clock constraint in MHz (default: the board oscillator, 12 MHz)' },
   dsp: { type: 'string', help: 'map multipliers to SB_MAC16 DSP blocks: on|off (default: on where the device has DSPs, i.e. UP5K)' },
   core: { type: 'boolean', help: 'synthesize the bare array in the LFSR/parity bench wrapper (gen/bench/bench.ts) instead of the usable board top' },
+  readback: { type: 'string', help: 'board top: which memories READ serves, all (default) or results (Y and A only; saves the READ path of W, X, T and P)' },
   'require-timing': { type: 'boolean', help: 'exit with status 3 (after writing everything) when Fmax is below the constraint; default: warn, exit 0' },
   verbose: { type: 'boolean', help: 'echo every tool log line to stderr' },
 };
@@ -31,6 +32,7 @@ export const SYNTH_ARGS: ArgSpec = {
 export interface SynthJobOptions {
   board: Board;
   target: 'board' | 'core';
+  readback: Readback;
   seed: number;
   freqMHz: number;
   /** undefined: the flow's default (on for UP5K) */
@@ -61,9 +63,13 @@ export function synthOptions(args: ParsedArgs): SynthJobOptions {
     dsp = args['dsp'] === 'on';
     if (dsp && board.resources.dsp === 0) throw new UserError(`--dsp on: board '${board.id}' (${board.part}) has no DSP blocks`);
   }
+  const readback = String(args['readback'] ?? 'all');
+  if (!(READBACKS as readonly string[]).includes(readback)) throw new UserError(`--readback: '${readback}' must be ${READBACKS.join(' or ')}`);
+  if (readback !== 'all' && args['core'] === true) throw new UserError('--readback: applies to the board top, not to --core');
   return {
     board,
     target: args['core'] === true ? 'core' : 'board',
+    readback: readback as Readback,
     seed: Number(seedText),
     freqMHz,
     dsp,
@@ -94,9 +100,9 @@ export interface SynthTarget {
 }
 
 /** The design to synthesize: the board top (what a user flashes) or the bare array in the bench wrapper. */
-export function synthTarget(cfg: TrConfig, board: Board, target: 'board' | 'core'): SynthTarget {
+export function synthTarget(cfg: TrConfig, board: Board, target: 'board' | 'core', readback: Readback = 'all'): SynthTarget {
   if (target === 'board') {
-    const b = buildBoard(cfg, boardTarget(board));
+    const b = buildBoard(cfg, boardTarget(board), { readback });
     return { cfg, target, top: b.top, files: b.files, configHash: b.design.configHash, derived: b.design.derived, boardBuild: b };
   }
   const design = buildDesign(cfg);

@@ -98,14 +98,14 @@ describe('board protocol encoding', () => {
   it(`PING info round trips (fast-check seed 12)`, () => {
     const byte = fc.integer({ min: 0, max: 255 });
     fc.assert(
-      fc.property(fc.array(byte, { minLength: 29, maxLength: 29 }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 4, max: 65535 }), (bs, hash, cpb) => {
+      fc.property(fc.array(byte, { minLength: 30, maxLength: 30 }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 4, max: 65535 }), (bs, hash, cpb) => {
         const info: Record<string, number | string> = { magic: 'TRGN' };
         let i = 0;
         for (const [k] of PING_FIELDS) if (k !== 'magic') info[k] = bs[i++] as number;
         info['hash'] = hash;
         info['clksPerBit'] = cpb;
         const enc = encodePingInfo(info as unknown as PingInfo);
-        expect(enc.length).toBe(35);
+        expect(enc.length).toBe(36);
         expect(decodePingInfo(Uint8Array.from(enc))).toEqual(info);
       }),
       { seed: 12, numRuns: 300 },
@@ -253,6 +253,16 @@ describe('board memory map and tile-table layout', () => {
     expect(memory(boardMemoryMap(cfg, { depths: { p: 32 } }), 'p').depth).toBe(32);
     expect(() => boardMemoryMap(cfg, { depths: { p: 16 } })).toThrow(/2\.\.256 parameter sets of 16 words/);
     expect(() => boardMemoryMap(cfg, { depths: { p: 8192 } })).toThrow(/2\.\.256 parameter sets/);
+  });
+
+  it('readback: results builds answer READ for Y and A only, and say so in PING', () => {
+    const cfg = presetConfig('small');
+    const all = buildBoard(cfg, BOARDS.hx8k);
+    const res = buildBoard(cfg, BOARDS.hx8k, { readback: 'results' });
+    expect([all.params['RB_ALL'], all.protocol.info.readback, all.memoryMap.readback]).toEqual([1, 1, 'all']);
+    expect([res.params['RB_ALL'], res.protocol.info.readback, res.memoryMap.readback]).toEqual([0, 0, 'results']);
+    expect(res.files[`${cfg.name}_board.v`]).toContain('.RB_ALL(0)');
+    expect(() => buildBoard(cfg, BOARDS.hx8k, { readback: 'some' as unknown as 'all' })).toThrow(/readback "some" must be one of all, results/);
   });
 
   it('bad board options are UserErrors', () => {

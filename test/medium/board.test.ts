@@ -276,3 +276,33 @@ describe('board top: tiny preset, iCEBreaker-style 2 active-low LEDs, 16-byte RX
     expect(over.summary.led & 1).toBe(0);
   });
 });
+
+describe('board top with results-only readback (small preset)', () => {
+  it('READ answers status 1 for W, X, T and P and serves Y; PING reports readback 0; a run is exact (seed 61)', async () => {
+    const cfg = presetConfig('small');
+    const build = buildBoard(cfg, BOARDS.hx8k, { clksPerBit: CPB, readback: 'results' });
+    const map = build.memoryMap;
+    const sim = await buildBoardSimulator(build);
+    const y = memory(map, 'y');
+    const V = 0x5a5a1234n & ((1n << BigInt(y.width)) - 1n);
+    const parts: [number[], number[]][] = [
+      [[...encodeCommands(map, [{ kind: 'write', mem: 'w', addr: 0, words: [1n] }])], [0x82, 0]],
+      ...(['w', 'x', 't', 'p'] as const).map((mem): [number[], number[]] => [[...encodeCommands(map, [{ kind: 'read', mem, addr: 0, count: 1 }])], [0x83, 1]]),
+      [[...encodeCommands(map, [{ kind: 'write', mem: 'y', addr: 3, words: [V] }])], [0x82, 0]],
+      [[...encodeCommands(map, [{ kind: 'read', mem: 'y', addr: 3, count: 1 }])], [0x83, 0, ...wordBytes(V, y.width, y.bytes)]],
+      [[0x01], [0x81, 0, ...encodePingInfo(build.protocol.info)]],
+    ];
+    expect(build.protocol.info.readback).toBe(0);
+    const want = parts.flatMap(([, a]) => a);
+    const r = await runBoard(sim, Uint8Array.from(parts.flatMap(([q]) => q)), { cpb: CPB, maxCycles: 2_000_000, expectBytes: want.length });
+    expect([...r.bytes]).toEqual(want);
+    // a planned run (uploads, RUN, STATUS, READ Y) needs no other READ and is exact
+    const rng = new Rng(61);
+    const jobs = [job(cfg, rng, { mode: 'tr', g: 5, k: 7, d: 2 }, 5, 3, 20, false), job(cfg, rng, { mode: 'conventional', g: 8, k: 1, d: 1 }, 4, 2, 9, true)];
+    const plan = planRun(cfg, jobs, map);
+    const out = await runBoard(sim, plan.bytes, { cpb: CPB, maxCycles: 5_000_000, expectBytes: plan.responseBytes });
+    const res = plan.decodeResults(out.bytes);
+    checkOutputs(cfg, jobs, res.jobs, 'results-only readback seed 61');
+    expect(res.run).toEqual({ status: 0, flags: FLAGS_CLEAN, cycles: plan.schedule.totalCycles + runOverhead(map), work: plan.schedule.workCycles });
+  });
+});
