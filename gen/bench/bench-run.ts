@@ -335,6 +335,8 @@ export interface FitOptions {
   shapes: { rows: number; cols: number }[];
   /** usable board top (buildBoard, default) or the bare core in the bench wrapper */
   target: 'board' | 'bare';
+  /** board top: which memories READ serves (default 'all') */
+  readback?: Readback;
   seed: number;
   freqMHz?: number;
   log?: (s: string) => void;
@@ -347,6 +349,8 @@ export interface FitRun {
   board: BoardId;
   part: string;
   target: 'board' | 'bare';
+  /** board tops: which memories READ serves */
+  readback: Readback;
   baseConfig: TrConfig;
   seed: number;
   /** the rungs tried, in ladder order */
@@ -393,7 +397,7 @@ export async function runFit(o: FitOptions): Promise<FitRun> {
     const t0 = performance.now();
     let res: FitResult;
     try {
-      const { files, top } = fitDesign(cfg, o.board, o.target);
+      const { files, top } = fitDesign(cfg, o.board, o.target, o.readback ?? 'all');
       const r = await synth({ files, top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), onProgress: progressLogger(log, shape) });
       res = { shape, rows: sh.rows, cols: sh.cols, fits: true, synth: synthNumbers(r.report), seconds: Math.round((performance.now() - t0) / 1000) };
       log(`  ${shape}: fits, ${res.synth?.lc}/${res.synth?.lcAvailable} LC, ${res.synth?.bram} BRAM, Fmax ${res.synth?.fmaxMHz.toFixed(1)} MHz (${res.seconds} s)`);
@@ -409,7 +413,7 @@ export async function runFit(o: FitOptions): Promise<FitRun> {
   const order = (r: FitResult): number => shapes.findIndex((s) => s.rows === r.rows && s.cols === r.cols);
   results.sort((a, b) => order(a) - order(b));
   return {
-    format: 'trgen-fit', version: 1, board: o.board, part: board.part, target: o.target, baseConfig: o.cfg, seed: o.seed,
+    format: 'trgen-fit', version: 1, board: o.board, part: board.part, target: o.target, readback: o.readback ?? 'all', baseConfig: o.cfg, seed: o.seed,
     results, largest: largestFit(results) ?? null, ladder: shapes.map((s) => `${s.rows}x${s.cols}`),
   };
 }
@@ -418,7 +422,7 @@ export function fitMarkdown(f: FitRun): string {
   const { rows: _r, cols: _c, name: _n, ...rest } = f.baseConfig;
   const best = f.largest;
   return [
-    `### Largest TR array on ${f.board} (${f.part}), ${f.target === 'board' ? 'usable board top (UART + RAMs, gen/board.ts)' : 'bare core in the bench wrapper'}`,
+    `### Largest TR array on ${f.board} (${f.part}), ${f.target === 'board' ? `usable board top (UART + RAMs, gen/board.ts; READ serves ${f.readback === 'all' ? 'every memory' : 'the results only'})` : 'bare core in the bench wrapper'}`,
     '',
     `base config (rows/cols from the ladder): ${JSON.stringify(rest)}; nextpnr seed ${f.seed}.`,
     `ladder ${f.ladder.join(', ')} (binary search: a rung below a fitting one fits, a rung above a failing one does not; untried rungs are not listed).`,

@@ -1,7 +1,7 @@
 /**
  * npm run bench:hw -- --board icebreaker|hx8k [--config FILE | --preset NAME] [--out DIR] [--len K]
  *                     [--g G --k K --d D] [--seed N] [--freq MHz] [--bp-dsp]
- * npm run bench:hw -- --board B --fit [--bare] [--config FILE | --preset NAME] [--shapes 1x1,1x2,...] [--out DIR]
+ * npm run bench:hw -- --board B --fit [--bare | --readback all|results] [--config FILE | --preset NAME] [--shapes 1x1,1x2,...] [--out DIR]
  *
  * Benchmark: synthesizes the TR array and the bit-parallel / bit-serial baselines of the same config for one
  * board (sequentially) and writes bench.json + bench.md (gen/bench/bench-run.ts, gen/bench/bench-metrics.ts).
@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { UserError, checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from '../cli-util.ts';
+import { READBACKS, type Readback } from '../board.ts';
 import { configFromArgs } from '../cli.ts';
 import { PRESETS, type TrConfig, derive, resolveConfig } from '../config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from './bench-metrics.ts';
@@ -17,7 +18,7 @@ import { BOARD_IDS, DEFAULT_LADDER, MATCHED, type Matched, benchConfig, benchFil
 
 const USAGE =
   `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--bp-dsp] [--no-matched]\n` +
-  `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--out DIR]`;
+  `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare | --readback all|results] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--out DIR]`;
 
 export const SPEC = {
   board: { type: 'string', help: `target board (${BOARD_IDS.join(', ')})` },
@@ -34,6 +35,7 @@ export const SPEC = {
   'no-matched': { type: 'boolean', help: 'skip the rows at matched MNIST accuracy (two more baseline syntheses)' },
   fit: { type: 'boolean', help: 'find the largest TR array that fits the board (binary search over --shapes)' },
   bare: { type: 'boolean', help: 'with --fit: the bare core in the bench wrapper instead of the usable board top' },
+  readback: { type: 'string', help: 'with --fit (board top): which memories READ serves, all (default) or results (Y and A only)' },
   shapes: { type: 'string', help: `with --fit: the R×C ladder (default ${DEFAULT_LADDER.join(',')})` },
 } as const;
 
@@ -68,6 +70,7 @@ export interface BenchCommand {
   /** add the rows at matched accuracy (MATCHED) where the config can run its budget */
   matched: boolean;
   bare: boolean;
+  readback: Readback;
   shapes: { rows: number; cols: number }[];
 }
 
@@ -76,7 +79,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const args = parseArgs(argv, SPEC, USAGE);
   const board = checkBoard(args['board']);
   const fit = args['fit'] === true;
-  if (!fit) for (const f of ['bare', 'shapes'] as const) if (args[f] !== undefined) throw new UserError(`--${f} only goes with --fit`);
+  if (!fit) for (const f of ['bare', 'shapes', 'readback'] as const) if (args[f] !== undefined) throw new UserError(`--${f} only goes with --fit`);
+  const readback = String(args['readback'] ?? 'all');
+  if (!(READBACKS as readonly string[]).includes(readback)) throw new UserError(`--readback: '${readback}' must be ${READBACKS.join(' or ')}`);
+  if (readback !== 'all' && args['bare'] === true) throw new UserError('--readback: applies to the board top, not to --bare');
   if (fit) for (const f of ['g', 'k', 'd', 'len', 'bp-dsp', 'no-matched'] as const) if (args[f] !== undefined) throw new UserError(`--${f} does not apply to --fit`);
   let cfg: TrConfig;
   if (args['config'] !== undefined || args['preset'] !== undefined) cfg = configFromArgs(args);
@@ -90,7 +96,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);
   return {
     mode: fit ? 'fit' : 'bench', board, cfg, out: checkOut(typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), 'dir'), seed,
-    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, shapes,
+    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, readback: readback as Readback, shapes,
   };
 }
 
@@ -119,7 +125,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
   const c = parseBenchArgs(process.argv.slice(2));
   const log = (s: string): void => void process.stderr.write(s + '\n');
   if (c.mode === 'fit') {
-    const f = await runFit({ board: c.board, cfg: c.cfg, shapes: c.shapes, target: c.bare ? 'bare' : 'board', seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), log });
+    const f = await runFit({ board: c.board, cfg: c.cfg, shapes: c.shapes, target: c.bare ? 'bare' : 'board', readback: c.readback, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), log });
     const written = writeFilesAtomic(c.out, fitFiles(f));
     process.stdout.write(fitMarkdown(f) + `\nwrote ${written.join(', ')}\n`);
     return;

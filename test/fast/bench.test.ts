@@ -303,6 +303,8 @@ describe('npm run bench:hw: arguments', () => {
     expect(f.mode).toBe('fit');
     expect(f.shapes).toEqual([{ rows: 1, cols: 1 }, { rows: 2, cols: 2 }]);
     expect(f.cfg).toMatchObject({ outMulBits: 0, biasBits: 16, lanes: 8, maxK: 784, cell: 'tv', termsPerCycle: 2 });
+    expect(f.readback).toBe('all');
+    expect(parseBenchArgs(['--board', 'icebreaker', '--fit', '--readback', 'results']).readback).toBe('results');
   });
 
   const bad: [string[], RegExp][] = [
@@ -316,6 +318,9 @@ describe('npm run bench:hw: arguments', () => {
     [['--board', 'hx8k', '--freq', 'fast'], /--freq: expected a number/],
     [['--board', 'hx8k', '--bare'], /--bare only goes with --fit/],
     [['--board', 'hx8k', '--fit', '--k', '3'], /--k does not apply to --fit/],
+    [['--board', 'hx8k', '--readback', 'results'], /--readback only goes with --fit/],
+    [['--board', 'hx8k', '--fit', '--readback', 'some'], /--readback: 'some' must be all or results/],
+    [['--board', 'hx8k', '--fit', '--bare', '--readback', 'results'], /applies to the board top, not to --bare/],
     [['--board', 'hx8k', '--fit', '--shapes', '2x2,3'], /'3' is not a shape/],
     [['--board', 'hx8k', '--preset', 'tiny', '--config', 'x.json'], /either --config or --preset/],
   ];

@@ -69,6 +69,8 @@ describe('sweep files', () => {
     [{ ...SPACE, budgets: [{ g: 9, k: 2, d: 1 }] }, /budget g9 k2 d1: 9 is outside 1..4/],
     [{ ...SPACE, vary: { wBits: [4, 99] } }, /sweep point 1x1 wBits=99: .*wBits/],
     [{ ...SPACE, target: 'board' }, /board top exists for the TR array only/],
+    [{ ...SPACE, readback: 'results' }, /readback: applies to board tops only/],
+    [{ ...SPACE, designs: ['tr'], target: 'board', readback: 'some' }, /readback: expected one of "all", "results"/],
     [{ ...SPACE, freqMHz: { hx8k: 50 } }, /freqMHz.hx8k: is not one of the sweep's boards/],
   ])('a bad sweep is one UserError before any work (%#)', (raw, msg) => {
     expect(() => expandSpace(parseSpace(raw))).toThrow(UserError);
@@ -84,6 +86,11 @@ describe('sweep files', () => {
     expect(jobKey({ ...specOf(a!), freqMHz: 50 })).not.toBe(ka);
     expect(jobKey({ ...specOf(a!), cfg: { ...a!.cfg, lanes: 1 } })).not.toBe(ka); // other Verilog
     expect(jobKey({ ...specOf(a!), cfg: { ...a!.cfg } })).toBe(ka);
+    // board tops: a results-only READ path is another design (its key differs; the spec says so)
+    const [bt] = expandSpace(parseSpace({ ...SPACE, designs: ['tr'], target: 'board' }));
+    const [br] = expandSpace(parseSpace({ ...SPACE, designs: ['tr'], target: 'board', readback: 'results' }));
+    expect([specOf(bt!).readback, specOf(br!).readback]).toEqual([undefined, 'results']);
+    expect(jobKey(specOf(br!))).not.toBe(jobKey(specOf(bt!)));
   });
 
   it('redis URLs', () => {
