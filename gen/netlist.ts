@@ -25,7 +25,8 @@ export type Expr =
   | { k: 'net'; name: string; width: number }
   | { k: 'slice'; name: string; lo: number; width: number }
   | { k: 'cat'; parts: Expr[]; width: number }
-  | { k: 'const'; value: bigint; width: number };
+  | { k: 'const'; value: bigint; width: number }
+  | { k: 'xor'; parts: Expr[]; width: number };
 
 export interface WireDecl {
   name: string;
@@ -85,6 +86,14 @@ export function cat(...parts: Expr[]): Expr {
 /** Concatenation with element 0 at the least significant end (packed-array order). */
 export function pack(partsLsbFirst: Expr[]): Expr {
   return cat(...[...partsLsbFirst].reverse());
+}
+
+/** Bitwise XOR of two or more expressions of one width (only as a value: never driven). */
+export function xor(...parts: Expr[]): Expr {
+  if (parts.length < 2) throw new NetlistError('xor of fewer than two parts');
+  const w = (parts[0] as Expr).width;
+  if (parts.some((p) => p.width !== w)) throw new NetlistError(`xor of different widths: ${parts.map((p) => p.width).join(', ')}`);
+  return { k: 'xor', parts, width: w };
 }
 
 export function konst(width: number, value: number | bigint): Expr {
@@ -176,6 +185,7 @@ export class ModuleBuilder {
         return;
       }
       case 'cat':
+      case 'xor':
         for (const p of e.parts) this.checkExpr(p);
         return;
       case 'const':
@@ -206,6 +216,8 @@ export class ModuleBuilder {
           return;
         case 'const':
           throw new NetlistError(`${this.name}: ${who} drives a constant`);
+        case 'xor':
+          throw new NetlistError(`${this.name}: ${who} drives an expression`);
       }
     };
     for (const a of this.assigns) mark(a.lhs, `assign to ${show(a.lhs)}`);
@@ -244,5 +256,7 @@ export function show(e: Expr): string {
       return `{${e.parts.map(show).join(', ')}}`;
     case 'const':
       return `${e.width}'h${e.value.toString(16)}`;
+    case 'xor':
+      return `(${e.parts.map(show).join(' ^ ')})`;
   }
 }

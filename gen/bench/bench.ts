@@ -1,13 +1,14 @@
 /**
  * Benchmark wrapper: puts any generated core (TR array top or a baseline) on a board's pins for synthesis
- * comparisons. Every core input is driven from a 32-bit LFSR (bits reused cyclically; the UART RX pin is mixed
- * into its feedback), every core output folds into a registered parity bit on the UART TX pin, so yosys keeps
- * all of the core and the wrapper itself costs the same few dozen cells for every core.
+ * comparisons. Every core input bit is the XOR of a distinct pair (then triple) of a 32-bit LFSR's bits (the UART
+ * RX pin is mixed into its feedback), every core output folds into a registered parity bit on the UART TX pin, so
+ * yosys keeps all of the core, cannot merge look-alike cells, and the wrapper costs a few dozen cells plus at
+ * most one LUT per input bit (none where the input feeds a flip-flop with an unused LUT in front).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATE_DIR, emitModule, substitute } from '../emit.ts';
-import { type Expr, ModuleBuilder, type Port, type Signature, cat, slice } from '../netlist.ts';
+import { type Expr, ModuleBuilder, type Port, type Signature, cat, pack, slice, xor } from '../netlist.ts';
 
 const SRC: Signature = {
   name: 'bench_src',
@@ -23,23 +24,23 @@ function sinkSig(prefix: string, w: number): Signature {
   return { name: `${prefix}_bench_sink`, ports: [{ name: 'clk', dir: 'input', width: 1 }, { name: 'in_d', dir: 'input', width: w }, { name: 'out_q', dir: 'output', width: 1 }] };
 }
 
-/** The LFSR bit ranges [lo, width] that feed an input of `width` bits starting at bit `offset` (reused cyclically). */
-export function spreadRanges(width: number, offset: number): [number, number][] {
-  const out: [number, number][] = [];
-  let got = 0;
-  let pos = offset % 32;
-  while (got < width) {
-    const take = Math.min(32 - pos, width - got);
-    out.push([pos, take]);
-    got += take;
-    pos = (pos + take) % 32;
-  }
-  return out;
+/**
+ * The LFSR bits whose XOR drives input bit n of the core (n counts over all inputs): a distinct pair for the
+ * first 496 bits, then distinct triples. No two input bits are the same function, so yosys cannot merge cells
+ * that only look alike because they were fed the same stimulus (reusing LFSR bits cyclically let it merge, for
+ * example, the select and shift stages of every column whose weight bits repeated).
+ */
+export function lfsrTaps(n: number): number[] {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`lfsrTaps: bad bit index ${n}`);
+  let k = n;
+  for (let a = 0; a < 32; a++) for (let b = a + 1; b < 32; b++) if (k-- === 0) return [a, b];
+  for (let a = 0; a < 32; a++) for (let b = a + 1; b < 32; b++) for (let c = b + 1; c < 32; c++) if (k-- === 0) return [a, b, c];
+  throw new RangeError(`bench wrapper: more than ${496 + 4960} core input bits`);
 }
 
-/** Bits of the LFSR reused cyclically to `width` bits, starting at `offset`. */
-function spread(rnd: Expr, width: number, offset: number): Expr {
-  return cat(...spreadRanges(width, offset).map(([lo, w]) => slice(rnd, lo, w)).reverse());
+/** `width` distinct stimulus bits for input bits start .. start + width - 1 (bit 0 the least significant). */
+function distinct(rnd: Expr, width: number, start: number): Expr {
+  return pack(Array.from({ length: width }, (_, i) => xor(...lfsrTaps(start + i).map((t) => slice(rnd, t, 1)))));
 }
 
 export interface BenchWrapper {
@@ -64,13 +65,8 @@ export function buildBenchWrapper(prefix: string, core: Signature, coreFiles: Re
   // waiver only when some bits are really left unused (a small core does not need all 32).
   const used = new Array<boolean>(32).fill(false);
   for (let i = 0; i < ledWidth - 1; i++) used[i] = true;
-  let probe = 0;
-  for (const p of core.ports as Port[]) {
-    if (p.dir === 'input' && p.name !== 'clk' && p.name !== 'rst') {
-      for (const [lo, w] of spreadRanges(p.width, probe)) for (let i = lo; i < lo + w; i++) used[i] = true;
-      probe += 7;
-    }
-  }
+  const nIn = (core.ports as Port[]).filter((p) => p.dir === 'input' && p.name !== 'clk' && p.name !== 'rst').reduce((a, p) => a + p.width, 0);
+  for (let n = 0; n < nIn; n++) for (const t of lfsrTaps(n)) used[t] = true;
   const rnd = m.wire('rnd', 32, 'LFSR state', { unused: used.some((u) => !u) });
   const src: Signature = { ...SRC, name: `${prefix}_bench_src` };
   m.inst(src, 'u_src', {}, { clk, in_mix: rx, out_rst: rst, out_rnd: rnd });
@@ -81,8 +77,8 @@ export function buildBenchWrapper(prefix: string, core: Signature, coreFiles: Re
     if (p.name === 'clk') conns[p.name] = clk;
     else if (p.name === 'rst') conns[p.name] = rst;
     else if (p.dir === 'input') {
-      conns[p.name] = spread(rnd, p.width, offset);
-      offset += 7;
+      conns[p.name] = distinct(rnd, p.width, offset);
+      offset += p.width;
     } else {
       const w = m.wire(`o_${p.name}`, p.width);
       conns[p.name] = w;

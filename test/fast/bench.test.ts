@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBaseline } from '../../gen/baselines.ts';
-import { buildBenchWrapper, spreadRanges } from '../../gen/bench/bench.ts';
+import { buildBenchWrapper, lfsrTaps } from '../../gen/bench/bench.ts';
 import {
   type BenchRow, type SynthNumbers, baselineTileCycles, benchTable, checkBudget, defaultBudget, fitTable, largestFit, parseShape, ratio,
   rowMetrics, si, trTileCycles, withRatios,
@@ -31,12 +31,15 @@ describe('bench wrapper: verilator --lint-only -Wall', () => {
     const w = buildBenchWrapper('trtiny', { name: d.top, ports: d.params.ports }, d.files, 2);
     expect(lint(w.files, w.top)).toBe('');
   });
-  it('a core with few input bits (1x1 bp baseline, 2-bit values) is clean: unused LFSR bits carry a waiver', () => {
+  it('a core with few input bits is clean: unused LFSR bits carry a waiver (1x1 bp baseline, 2-bit values; a 3-input core)', () => {
     const cfg = resolveConfig({ name: 'corner', rows: 1, cols: 1, wBits: 2, xBits: 2, groupMax: 1, lanes: 1, maxK: 1 });
     const b = buildBaseline(cfg, 'bp');
     const w = buildBenchWrapper('corner_bp', b.signature, b.files, 1);
-    expect(w.files['corner_bp_bench.v']).toContain('lint_off UNUSED');
     expect(lint(w.files, w.top)).toBe('');
+    const tinyCore = '`default_nettype none\nmodule few (input wire clk, input wire [2:0] in_a, output reg out_y);\n  always @(posedge clk) out_y <= ^in_a;\nendmodule\n`default_nettype wire\n';
+    const f = buildBenchWrapper('few', { name: 'few', ports: [{ name: 'clk', dir: 'input', width: 1 }, { name: 'in_a', dir: 'input', width: 3 }, { name: 'out_y', dir: 'output', width: 1 }] }, { 'few.v': tinyCore }, 1);
+    expect(f.files['few_bench.v']).toContain('lint_off UNUSED');
+    expect(lint(f.files, f.top)).toBe('');
   });
   it('bs baseline of the small preset with 8 LEDs is clean', () => {
     const b = buildBaseline(presetConfig('small'), 'bs');
@@ -49,10 +52,17 @@ describe('bench wrapper: verilator --lint-only -Wall', () => {
     expect(w.files['trgen_bench.v']).not.toContain('lint_off');
     expect(lint(w.files, w.top)).toBe('');
   });
-  it('spreadRanges reuses the 32 LFSR bits cyclically', () => {
-    expect(spreadRanges(5, 30)).toEqual([[30, 2], [0, 3]]);
-    expect(spreadRanges(70, 7)).toEqual([[7, 25], [0, 32], [0, 13]]);
+  it('every input bit gets its own XOR of LFSR bits: pairs, then triples, never the same set twice', () => {
+    expect([lfsrTaps(0), lfsrTaps(1), lfsrTaps(30), lfsrTaps(31), lfsrTaps(495), lfsrTaps(496)]).toEqual([[0, 1], [0, 2], [0, 31], [1, 2], [30, 31], [0, 1, 2]]);
+    const seen = new Set<string>();
+    for (let n = 0; n < 1200; n++) seen.add(lfsrTaps(n).join(','));
+    expect(seen.size).toBe(1200);
+    expect(() => lfsrTaps(496 + 4960)).toThrow(/more than 5456 core input bits/);
     expect(() => buildBenchWrapper('x', { name: 'c', ports: [] }, {}, 0)).toThrow(/ledWidth/);
+    // the wrapper connects the core's inputs through these XORs (no input bit is a bare LFSR bit)
+    const d = buildDesign(presetConfig('small'));
+    const w = buildBenchWrapper('trsmall', { name: d.top, ports: d.params.ports }, d.files, 8);
+    expect(w.files['trsmall_bench.v']).toContain('(rnd[0] ^ rnd[1])');
   });
 });
 
