@@ -11,14 +11,15 @@
 import { join } from 'node:path';
 import { UserError, checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from '../cli-util.ts';
 import { READBACKS, type Readback } from '../board.ts';
+import { ROUTERS, type Router } from '../synth/flow.ts';
 import { configFromArgs } from '../cli.ts';
 import { PRESETS, type TrConfig, derive, resolveConfig } from '../config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from './bench-metrics.ts';
 import { BOARD_IDS, DEFAULT_LADDER, MATCHED, type Matched, benchConfig, benchFiles, benchMarkdown, checkBoard, fitFiles, fitMarkdown, runBench, runFit } from './bench-run.ts';
 
 const USAGE =
-  `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--bp-dsp] [--no-matched]\n` +
-  `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare | --readback all|results] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--out DIR]`;
+  `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--router router1|router2] [--bp-dsp] [--no-matched]\n` +
+  `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare | --readback all|results] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--router router1|router2] [--out DIR]`;
 
 export const SPEC = {
   board: { type: 'string', help: `target board (${BOARD_IDS.join(', ')})` },
@@ -35,6 +36,7 @@ export const SPEC = {
   'no-matched': { type: 'boolean', help: 'skip the rows at matched MNIST accuracy (two more baseline syntheses)' },
   fit: { type: 'boolean', help: 'find the largest TR array that fits the board (binary search over --shapes)' },
   bare: { type: 'boolean', help: 'with --fit: the bare core in the bench wrapper instead of the usable board top' },
+  router: { type: 'string', help: 'nextpnr router for every design: router1 (default) or router2' },
   readback: { type: 'string', help: 'with --fit (board top): which memories READ serves, all (default) or results (Y and A only)' },
   shapes: { type: 'string', help: `with --fit: the R×C ladder (default ${DEFAULT_LADDER.join(',')})` },
 } as const;
@@ -71,6 +73,7 @@ export interface BenchCommand {
   matched: boolean;
   bare: boolean;
   readback: Readback;
+  router: Router;
   shapes: { rows: number; cols: number }[];
 }
 
@@ -80,6 +83,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const board = checkBoard(args['board']);
   const fit = args['fit'] === true;
   if (!fit) for (const f of ['bare', 'shapes', 'readback'] as const) if (args[f] !== undefined) throw new UserError(`--${f} only goes with --fit`);
+  const router = String(args['router'] ?? 'router1');
+  if (!(ROUTERS as readonly string[]).includes(router)) throw new UserError(`--router: '${router}' must be ${ROUTERS.join(' or ')}`);
   const readback = String(args['readback'] ?? 'all');
   if (!(READBACKS as readonly string[]).includes(readback)) throw new UserError(`--readback: '${readback}' must be ${READBACKS.join(' or ')}`);
   if (readback !== 'all' && args['bare'] === true) throw new UserError('--readback: applies to the board top, not to --bare');
@@ -96,7 +101,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);
   return {
     mode: fit ? 'fit' : 'bench', board, cfg, out: checkOut(typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), 'dir'), seed,
-    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, readback: readback as Readback, shapes,
+    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, readback: readback as Readback, router: router as Router, shapes,
   };
 }
 
@@ -125,13 +130,13 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
   const c = parseBenchArgs(process.argv.slice(2));
   const log = (s: string): void => void process.stderr.write(s + '\n');
   if (c.mode === 'fit') {
-    const f = await runFit({ board: c.board, cfg: c.cfg, shapes: c.shapes, target: c.bare ? 'bare' : 'board', readback: c.readback, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), log });
+    const f = await runFit({ board: c.board, cfg: c.cfg, shapes: c.shapes, target: c.bare ? 'bare' : 'board', readback: c.readback, router: c.router, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), log });
     const written = writeFilesAtomic(c.out, fitFiles(f));
     process.stdout.write(fitMarkdown(f) + `\nwrote ${written.join(', ')}\n`);
     return;
   }
   const matched = c.matched ? matchedFor(c.cfg, log) : undefined;
-  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), modules: async (o) => (await import('../synth/flow.ts')).moduleBreakdown(o), log });
+  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, router: c.router, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), modules: async (o) => (await import('../synth/flow.ts')).moduleBreakdown(o), log });
   const written = writeFilesAtomic(c.out, benchFiles(r));
   process.stdout.write(benchMarkdown(r) + `\nwrote ${written.join(', ')}\n`);
   if (r.missing.length) process.exitCode = 1;

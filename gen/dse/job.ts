@@ -20,7 +20,7 @@ import { BOARDS, type Readback } from '../board.ts';
 import { UserError } from '../cli-util.ts';
 import { type TrConfig, resolveConfig } from '../config.ts';
 import { GENERATOR_VERSION } from '../design.ts';
-import type { SynthOptions, SynthReport } from '../synth/flow.ts';
+import type { Router, SynthOptions, SynthReport } from '../synth/flow.ts';
 import { packageVersion } from '../synth/run.ts';
 import type { BoardId, DseDesign, SynthPoint } from './space.ts';
 
@@ -33,6 +33,8 @@ export interface JobSpec {
   target: 'core' | 'board';
   /** board tops: 'results' for a results-only READ path (absent: 'all') */
   readback?: Readback;
+  /** nextpnr router (absent: router1) */
+  router?: Router;
   freqMHz: number | null;
 }
 
@@ -57,7 +59,7 @@ export function outcomeText(o: JobOutcome): string {
 }
 
 export function specOf(p: SynthPoint): JobSpec {
-  return { design: p.design, cfg: p.cfg, board: p.board, seed: p.seed, target: p.target, ...(p.readback ? { readback: p.readback } : {}), freqMHz: p.freqMHz };
+  return { design: p.design, cfg: p.cfg, board: p.board, seed: p.seed, target: p.target, ...(p.readback ? { readback: p.readback } : {}), ...(p.router ? { router: p.router } : {}), freqMHz: p.freqMHz };
 }
 
 /** DSP blocks: only the UP5K has them; bare cores are measured in logic cells only, board tops as `npm run synth` builds them. */
@@ -97,6 +99,7 @@ export function jobKey(spec: JobSpec, design = jobDesign(spec)): string {
     seed: spec.seed,
     freqMHz: spec.freqMHz,
     dsp: jobDsp(spec) ?? null,
+    ...(spec.router !== undefined && spec.router !== 'router1' ? { router: spec.router } : {}),
     files,
   };
   return sha256(JSON.stringify(doc));
@@ -126,7 +129,7 @@ export async function runJob(spec: JobSpec, o: { synth?: SynthFn; worker: string
   try {
     const dsp = jobDsp(spec);
     const r = await synth({
-      files: design.files, top: design.top, board: spec.board, seed: spec.seed,
+      files: design.files, top: design.top, board: spec.board, seed: spec.seed, ...(spec.router ? { router: spec.router } : {}),
       ...(spec.freqMHz !== null ? { freqMHz: spec.freqMHz } : {}), ...(dsp !== undefined ? { dsp } : {}), ...(o.signal ? { signal: o.signal } : {}),
     });
     const rep = r.report;

@@ -313,9 +313,10 @@ export function resultsMarkdown(r: DseResults, command: string): string {
   const lines: string[] = [
     `# Design-space sweep \`${s.name}\``,
     '',
-    `\`${command}\` — ${r.points.length} synthesis points (${s.target === 'board' ? 'usable board tops' : 'bare cores in the bench wrapper'}), ` +
+    `\`${command}\` — ${r.points.length} synthesis points (${s.target === 'board' ? `usable board tops${s.readback === 'results' ? ' with results-only READ' : ''}` : 'bare cores in the bench wrapper'}), ` +
       `boards ${s.boards.join(', ')}, seeds ${s.seeds.join(', ')}, K = ${s.K}` +
       (Object.keys(s.freqMHz).length ? `, clock constraint ${Object.entries(s.freqMHz).map(([b, f]) => `${f} MHz (${b})`).join(', ')}` : ', clock constraint: the board oscillator') +
+      (s.router !== 'router1' ? `, nextpnr ${s.router}` : '') +
       `; accuracy from ${r.accuracySource ? `\`${r.accuracySource}\`` : 'no workload file'}.`,
     '',
   ];

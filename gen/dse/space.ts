@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { BOARDS, READBACKS, type Readback } from '../board.ts';
+import { ROUTERS, type Router } from '../synth/flow.ts';
 import { UserError } from '../cli-util.ts';
 import { type TrConfig, resolveConfig } from '../config.ts';
 import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } from '../bench/bench-metrics.ts';
@@ -37,6 +38,8 @@ export interface Space {
   target: 'core' | 'board';
   /** board tops only: which memories READ serves (gen/board.ts BoardOptions.readback; default 'all') */
   readback: Readback;
+  /** nextpnr router for every point (default router1) */
+  router: Router;
   /** clock constraint per board in MHz (absent: the board oscillator) */
   freqMHz: Partial<Record<BoardId, number>>;
   /** dot-product length K */
@@ -63,10 +66,12 @@ export interface SynthPoint {
   target: 'core' | 'board';
   /** board tops: 'results' for a results-only READ path (absent: 'all') */
   readback?: Readback;
+  /** nextpnr router (absent: router1) */
+  router?: Router;
   freqMHz: number | null;
 }
 
-const KEYS = ['name', 'base', 'preset', 'vary', 'shapes', 'designs', 'baselineWBits', 'boards', 'seeds', 'target', 'readback', 'freqMHz', 'K', 'budgets', 'conventional', 'accuracy'];
+const KEYS = ['name', 'base', 'preset', 'vary', 'shapes', 'designs', 'baselineWBits', 'boards', 'seeds', 'target', 'readback', 'router', 'freqMHz', 'K', 'budgets', 'conventional', 'accuracy'];
 
 function fail(where: string, msg: string): never {
   throw new UserError(`${where}: ${msg}`);
@@ -124,6 +129,8 @@ export function parseSpace(raw: unknown, file = 'sweep file'): Space {
   const readback = raw['readback'] ?? 'all';
   if (!(READBACKS as unknown[]).includes(readback)) fail(`${file}: readback`, `expected one of ${READBACKS.map((r) => `"${r}"`).join(', ')}`);
   if (readback !== 'all' && target !== 'board') fail(`${file}: readback`, 'applies to board tops only (target "board")');
+  const router = raw['router'] ?? 'router1';
+  if (!(ROUTERS as unknown[]).includes(router)) fail(`${file}: router`, `expected one of ${ROUTERS.map((r) => `"${r}"`).join(', ')}`);
   const freqMHz: Partial<Record<BoardId, number>> = {};
   const f = raw['freqMHz'];
   if (f !== undefined) {
@@ -165,6 +172,7 @@ export function parseSpace(raw: unknown, file = 'sweep file'): Space {
     seeds: raw['seeds'] === undefined ? [1] : intList(raw['seeds'], `${file}: seeds`, 0, 2 ** 31 - 1),
     target,
     readback: readback as Readback,
+    router: router as Router,
     freqMHz,
     K: K as number,
     budgets,
@@ -258,6 +266,7 @@ export function expandSpace(s: Space): SynthPoint[] {
             seed,
             target: s.target,
             ...(s.readback !== 'all' ? { readback: s.readback } : {}),
+            ...(s.router !== 'router1' ? { router: s.router } : {}),
             freqMHz: s.freqMHz[board] ?? null,
           });
         }

@@ -100,6 +100,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
       board: b.id,
       freqMHz: opts.freqMHz,
       seed: opts.seed,
+      router: opts.router,
       ...(opts.dsp !== undefined ? { dsp: opts.dsp } : {}),
       onProgress: progress.on,
     });

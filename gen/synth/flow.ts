@@ -19,6 +19,11 @@ import { asBytes, asText, runTool, ToolError, toolVersions, type FileTree, type 
 
 export type Stage = 'yosys' | 'nextpnr' | 'icepack';
 
+/** nextpnr's routers: router1 (its default) and router2. router1 can stall on a congested placement (its
+ *  overuse stops falling and it never finishes); router2 routes such designs in seconds. */
+export type Router = 'router1' | 'router2';
+export const ROUTERS: readonly Router[] = ['router1', 'router2'];
+
 export interface SynthOptions {
   /** Verilog sources (*.v, *.sv are read; any other file, e.g. an `include`d header or $readmemh data, is just made available). */
   files: FileTree;
@@ -28,6 +33,8 @@ export interface SynthOptions {
   freqMHz?: number;
   /** nextpnr placement seed; default 1. */
   seed?: number;
+  /** nextpnr router; default router1 (nextpnr's default). */
+  router?: Router;
   /** Map multipliers to SB_MAC16 DSP blocks (`synth_ice40 -dsp`); default: on when the device has DSPs (UP5K). */
   dsp?: boolean;
   /** Called with (stage) when a stage starts and (stage, line) for each log line. */
@@ -465,6 +472,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     '--pcf', board.pcf,
     '--freq', String(freqMHz),
     '--seed', String(seed),
+    ...(opts.router !== undefined && opts.router !== 'router1' ? ['--router', opts.router] : []),
     '--report', 'report.json',
     '--asc', `${top}.asc`,
     // A missed clock target is a result (timingMet: false), not a failure.

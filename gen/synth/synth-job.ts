@@ -9,11 +9,11 @@ import { buildBenchWrapper } from '../bench/bench.ts';
 import { type ArgSpec, type ParsedArgs, UserError } from '../cli-util.ts';
 import { type Derived, PRESETS, type TrConfig } from '../config.ts';
 import { GENERATOR_VERSION, buildDesign, topPorts } from '../design.ts';
-import { type SynthReport, type SynthResult, reportMarkdown } from './flow.ts';
+import { ROUTERS, type Router, type SynthReport, type SynthResult, reportMarkdown } from './flow.ts';
 
 export const USAGE =
   'usage: npm run synth -- (--config FILE.json | --preset NAME) --board BOARD [--out DIR] [--seed N] [--freq MHZ] ' +
-  '[--dsp on|off] [--core] [--readback all|results] [--require-timing] [--verbose]';
+  '[--dsp on|off] [--router router1|router2] [--core] [--readback all|results] [--require-timing] [--verbose]';
 
 export const SYNTH_ARGS: ArgSpec = {
   config: { type: 'string', help: 'design config (JSON: a "preset" and/or fields)' },
@@ -24,6 +24,7 @@ export const SYNTH_ARGS: ArgSpec = {
   freq: { type: 'string', help: 'clock constraint in MHz (default: the board oscillator, 12 MHz)' },
   dsp: { type: 'string', help: 'map multipliers to SB_MAC16 DSP blocks: on|off (default: on where the device has DSPs, i.e. UP5K)' },
   core: { type: 'boolean', help: 'synthesize the bare array in the LFSR/parity bench wrapper (gen/bench/bench.ts) instead of the usable board top' },
+  router: { type: 'string', help: 'nextpnr router: router1 (default) or router2 (for placements on which router1 stalls)' },
   readback: { type: 'string', help: 'board top: which memories READ serves, all (default) or results (Y and A only; saves the READ path of W, X, T and P)' },
   'require-timing': { type: 'boolean', help: 'exit with status 3 (after writing everything) when Fmax is below the constraint; default: warn, exit 0' },
   verbose: { type: 'boolean', help: 'echo every tool log line to stderr' },
@@ -33,6 +34,7 @@ export interface SynthJobOptions {
   board: Board;
   target: 'board' | 'core';
   readback: Readback;
+  router: Router;
   seed: number;
   freqMHz: number;
   /** undefined: the flow's default (on for UP5K) */
@@ -63,6 +65,8 @@ export function synthOptions(args: ParsedArgs): SynthJobOptions {
     dsp = args['dsp'] === 'on';
     if (dsp && board.resources.dsp === 0) throw new UserError(`--dsp on: board '${board.id}' (${board.part}) has no DSP blocks`);
   }
+  const router = String(args['router'] ?? 'router1');
+  if (!(ROUTERS as readonly string[]).includes(router)) throw new UserError(`--router: '${router}' must be ${ROUTERS.join(' or ')}`);
   const readback = String(args['readback'] ?? 'all');
   if (!(READBACKS as readonly string[]).includes(readback)) throw new UserError(`--readback: '${readback}' must be ${READBACKS.join(' or ')}`);
   if (readback !== 'all' && args['core'] === true) throw new UserError('--readback: applies to the board top, not to --core');
@@ -70,6 +74,7 @@ export function synthOptions(args: ParsedArgs): SynthJobOptions {
     board,
     target: args['core'] === true ? 'core' : 'board',
     readback: readback as Readback,
+    router: router as Router,
     seed: Number(seedText),
     freqMHz,
     dsp,

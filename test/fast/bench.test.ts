@@ -329,6 +329,7 @@ describe('npm run bench:hw: arguments', () => {
     [['--board', 'hx8k', '--bare'], /--bare only goes with --fit/],
     [['--board', 'hx8k', '--fit', '--k', '3'], /--k does not apply to --fit/],
     [['--board', 'hx8k', '--readback', 'results'], /--readback only goes with --fit/],
+    [['--board', 'hx8k', '--router', 'r9'], /--router: 'r9' must be router1 or router2/],
     [['--board', 'hx8k', '--fit', '--readback', 'some'], /--readback: 'some' must be all or results/],
     [['--board', 'hx8k', '--fit', '--bare', '--readback', 'results'], /applies to the board top, not to --bare/],
     [['--board', 'hx8k', '--fit', '--shapes', '2x2,3'], /'3' is not a shape/],

@@ -70,6 +70,7 @@ describe('sweep files', () => {
     [{ ...SPACE, vary: { wBits: [4, 99] } }, /sweep point 1x1 wBits=99: .*wBits/],
     [{ ...SPACE, target: 'board' }, /board top exists for the TR array only/],
     [{ ...SPACE, readback: 'results' }, /readback: applies to board tops only/],
+    [{ ...SPACE, router: 'router3' }, /router: expected one of "router1", "router2"/],
     [{ ...SPACE, designs: ['tr'], target: 'board', readback: 'some' }, /readback: expected one of "all", "results"/],
     [{ ...SPACE, freqMHz: { hx8k: 50 } }, /freqMHz.hx8k: is not one of the sweep's boards/],
   ])('a bad sweep is one UserError before any work (%#)', (raw, msg) => {
@@ -91,6 +92,9 @@ describe('sweep files', () => {
     const [br] = expandSpace(parseSpace({ ...SPACE, designs: ['tr'], target: 'board', readback: 'results' }));
     expect([specOf(bt!).readback, specOf(br!).readback]).toEqual([undefined, 'results']);
     expect(jobKey(specOf(br!))).not.toBe(jobKey(specOf(bt!)));
+    // router2 is another flow: its own key; router1 (the default) keeps the key it always had
+    const [r2] = expandSpace(parseSpace({ ...SPACE, router: 'router2' }));
+    expect([specOf(r2!).router, jobKey(specOf(r2!)) !== ka, jobKey({ ...specOf(a!), router: 'router1' })]).toEqual(['router2', true, ka]);
   });
 
   it('redis URLs', () => {
