@@ -25,22 +25,27 @@ function sinkSig(prefix: string, w: number): Signature {
 }
 
 /**
- * The LFSR bits whose XOR drives input bit n of the core (n counts over all inputs): a distinct pair for the
- * first 496 bits, then distinct triples. No two input bits are the same function, so yosys cannot merge cells
- * that only look alike because they were fed the same stimulus (reusing LFSR bits cyclically let it merge, for
- * example, the select and shift stages of every column whose weight bits repeated).
+ * The LFSR bits whose XOR drives stimulus bit n: a single bit for the first 32, then distinct pairs, then distinct
+ * triples. No two stimulus bits are the same function, so yosys cannot merge cells that only look alike because
+ * they were fed the same stimulus (reusing LFSR bits cyclically let it merge, for example, the select and shift
+ * stages of every column whose weight bits repeated). The wrapper hands the single bits (no logic in front) to
+ * the core's 1-bit inputs first, so valid and mode inputs get no extra logic level.
  */
 export function lfsrTaps(n: number): number[] {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`lfsrTaps: bad bit index ${n}`);
-  let k = n;
+  if (n < 32) return [n];
+  let k = n - 32;
   for (let a = 0; a < 32; a++) for (let b = a + 1; b < 32; b++) if (k-- === 0) return [a, b];
   for (let a = 0; a < 32; a++) for (let b = a + 1; b < 32; b++) for (let c = b + 1; c < 32; c++) if (k-- === 0) return [a, b, c];
-  throw new RangeError(`bench wrapper: more than ${496 + 4960} core input bits`);
+  throw new RangeError(`bench wrapper: more than ${32 + 496 + 4960} core input bits`);
 }
 
-/** `width` distinct stimulus bits for input bits start .. start + width - 1 (bit 0 the least significant). */
+/** `width` distinct stimulus bits for stimulus indices start .. start + width - 1 (bit 0 the least significant). */
 function distinct(rnd: Expr, width: number, start: number): Expr {
-  return pack(Array.from({ length: width }, (_, i) => xor(...lfsrTaps(start + i).map((t) => slice(rnd, t, 1)))));
+  return pack(Array.from({ length: width }, (_, i) => {
+    const taps = lfsrTaps(start + i).map((t) => slice(rnd, t, 1));
+    return taps.length === 1 ? (taps[0] as Expr) : xor(...taps);
+  }));
 }
 
 export interface BenchWrapper {
@@ -72,13 +77,19 @@ export function buildBenchWrapper(prefix: string, core: Signature, coreFiles: Re
   m.inst(src, 'u_src', {}, { clk, in_mix: rx, out_rst: rst, out_rnd: rnd });
   const conns: Record<string, Expr> = {};
   const outs: Expr[] = [];
-  let offset = 0;
+  // stimulus indices: the 1-bit inputs first (they get single LFSR bits), then the wider ones, in port order
+  const stimIn = (core.ports as Port[]).filter((p) => p.dir === 'input' && p.name !== 'clk' && p.name !== 'rst');
+  const start = new Map<string, number>();
+  let next = 0;
+  for (const p of [...stimIn.filter((q) => q.width === 1), ...stimIn.filter((q) => q.width > 1)]) {
+    start.set(p.name, next);
+    next += p.width;
+  }
   for (const p of core.ports as Port[]) {
     if (p.name === 'clk') conns[p.name] = clk;
     else if (p.name === 'rst') conns[p.name] = rst;
     else if (p.dir === 'input') {
-      conns[p.name] = distinct(rnd, p.width, offset);
-      offset += p.width;
+      conns[p.name] = distinct(rnd, p.width, start.get(p.name) as number);
     } else {
       const w = m.wire(`o_${p.name}`, p.width);
       conns[p.name] = w;

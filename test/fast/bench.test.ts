@@ -52,16 +52,17 @@ describe('bench wrapper: verilator --lint-only -Wall', () => {
     expect(w.files['trgen_bench.v']).not.toContain('lint_off');
     expect(lint(w.files, w.top)).toBe('');
   });
-  it('every input bit gets its own XOR of LFSR bits: pairs, then triples, never the same set twice', () => {
-    expect([lfsrTaps(0), lfsrTaps(1), lfsrTaps(30), lfsrTaps(31), lfsrTaps(495), lfsrTaps(496)]).toEqual([[0, 1], [0, 2], [0, 31], [1, 2], [30, 31], [0, 1, 2]]);
+  it('every input bit gets its own LFSR bit or XOR of LFSR bits: singles, pairs, then triples, never the same set twice', () => {
+    expect([lfsrTaps(0), lfsrTaps(31), lfsrTaps(32), lfsrTaps(33), lfsrTaps(62), lfsrTaps(63), lfsrTaps(527), lfsrTaps(528)]).toEqual([[0], [31], [0, 1], [0, 2], [0, 31], [1, 2], [30, 31], [0, 1, 2]]);
     const seen = new Set<string>();
     for (let n = 0; n < 1200; n++) seen.add(lfsrTaps(n).join(','));
     expect(seen.size).toBe(1200);
-    expect(() => lfsrTaps(496 + 4960)).toThrow(/more than 5456 core input bits/);
+    expect(() => lfsrTaps(32 + 496 + 4960)).toThrow(/more than 5488 core input bits/);
     expect(() => buildBenchWrapper('x', { name: 'c', ports: [] }, {}, 0)).toThrow(/ledWidth/);
-    // the wrapper connects the core's inputs through these XORs (no input bit is a bare LFSR bit)
+    // the 1-bit inputs get single LFSR bits (first: in_t_valid), the wide ones XORs
     const d = buildDesign(presetConfig('small'));
     const w = buildBenchWrapper('trsmall', { name: d.top, ports: d.params.ports }, d.files, 8);
+    expect(w.files['trsmall_bench.v']).toMatch(/\.in_t_valid\s*\(rnd\[0\]\)/);
     expect(w.files['trsmall_bench.v']).toContain('(rnd[0] ^ rnd[1])');
   });
 });
