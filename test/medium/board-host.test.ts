@@ -132,7 +132,7 @@ describe(`npm run board on ${REAL ? `the board at ${REAL}` : 'the simulated tiny
     });
 
     it('a dropped answer byte: the session resynchronizes, repeats the run, 0 mismatches', async () => {
-      // answer byte 50: in the WRITE answers after PING (36 bytes) and STATUS (11)
+      // answer byte 50: in the WRITE answers after PING (38 bytes) and STATUS (11)
       const r = await withBoard({ dropTx: 50 }, (p) => board(['--port', p, '--preset', 'tiny', '--vectors', VECTORS, '--timeout', '1000']));
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/mismatches: 0/);
@@ -141,7 +141,7 @@ describe(`npm run board on ${REAL ? `the board at ${REAL}` : 'the simulated tiny
     });
 
     it('a corrupted answer byte in the RUN answer: RUN and STATUS disagree, resynchronized, 0 mismatches', async () => {
-      const runAt = 47 + 2 * cmds.filter((c) => c.kind === 'write').length; // connect, then the WRITE answers
+      const runAt = 48 + 2 * cmds.filter((c) => c.kind === 'write').length; // connect (PING 38 + STATUS 11 bytes), then the WRITE answers
       const r = await withBoard({ corruptTx: runAt + 3 }, (p) => board(['--port', p, '--preset', 'tiny', '--vectors', VECTORS, '--timeout', '1000']));
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/mismatches: 0/);
@@ -149,8 +149,8 @@ describe(`npm run board on ${REAL ? `the board at ${REAL}` : 'the simulated tiny
     });
 
     it('a corrupted result byte: the mismatch is read again, the link error is found and corrected, 0 mismatches', async () => {
-      // answer bytes of a clean session: PING (37) + STATUS (11) at connect, then the run's answers
-      const answerBytes = 48 + responseLength(map, cmds);
+      // answer bytes of a clean session: PING (38) + STATUS (11) at connect, then the run's answers
+      const answerBytes = 49 + responseLength(map, cmds);
       if (cleanReceived) expect(cleanReceived).toBe(answerBytes);
       // the last answer bytes are the READ Y data, one byte per result row of the tiny board (C = 2 × 4 bits):
       // byte -2 is row 0 of the last tile, bit 0 is its channel 0 (always a real output, never padding)
