@@ -1,7 +1,7 @@
 /**
  * Formal check of the output stage (docs/DESIGN.md §7): a miter puts the generated `<name>_out` next to the
  * one-line formula y = clamp(((acc + bias) · mul) >>> shift) (ReLU raising the lower bound to 0, the
- * multiplier absent in shift-only designs), delayed by the stage's four cycles, and yosys `sat` proves that
+ * multiplier absent in shift-only designs), delayed by the stage's register stages (derive().outStages: 4, or 3 without a multiplier), and yosys `sat` proves that
  * the two outputs are equal for every input sequence: all flip-flops start at 0, inputs are free in every
  * cycle, and equality is proven at every step after the pipeline has filled (steps 5 and 6). The pipeline has
  * no state older than four cycles, so this bounded proof covers every reachable behaviour.
@@ -50,8 +50,8 @@ export function outStageMiter(cfg: TrConfig, kind: MiterKind = 'whole'): { files
       ? `    // the formula, in one expression per step, on the current inputs
     wire signed [${PW - 1}:0] s = $signed(acc) + $signed(bias);
     wire signed [${PW - 1}:0] p = ${MULW > 0 ? `s * $signed({1'b0, mul[${MULW - 1}:0]})` : 's'};
-${tail('sh', 'relu', 4)}
-    assign ok = y == r4;`
+${tail('sh', 'relu', d.outStages)}
+    assign ok = y == r${d.outStages};`
       : `    // cut point: the stage's registered multiplier operands (connected to dut.sum1 and dut.mul1 by the script)
     wire signed [${SUMW - 1}:0] c_sum;
     wire [${MBW - 1}:0] c_mul;
