@@ -51,6 +51,13 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec, usage: string)
   return out;
 }
 
+/** A string option `--name` that must be one of `choices` (`dflt` when absent; UserError naming the option otherwise). */
+export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], dflt: T): T {
+  const v = String(args[name] ?? dflt);
+  if (!(choices as readonly string[]).includes(v)) throw new UserError(`--${name}: '${v}' must be ${choices.join(' or ')}`);
+  return v as T;
+}
+
 /** An integer option `--name` in lo..hi, or undefined when absent (UserError naming the option otherwise). */
 export function intOption(args: ParsedArgs, name: string, lo: number, hi: number): number | undefined {
   const v = args[name];

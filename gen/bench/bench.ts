@@ -70,21 +70,20 @@ export function buildBenchWrapper(prefix: string, core: Signature, coreFiles: Re
   // waiver only when some bits are really left unused (a small core does not need all 32).
   const used = new Array<boolean>(32).fill(false);
   for (let i = 0; i < ledWidth - 1; i++) used[i] = true;
-  const nIn = (core.ports as Port[]).filter((p) => p.dir === 'input' && p.name !== 'clk' && p.name !== 'rst').reduce((a, p) => a + p.width, 0);
+  // stimulus indices: the 1-bit inputs first (they get single LFSR bits), then the wider ones, in port order
+  const stimIn = (core.ports as Port[]).filter((p) => p.dir === 'input' && p.name !== 'clk' && p.name !== 'rst');
+  const start = new Map<string, number>();
+  let nIn = 0;
+  for (const p of [...stimIn.filter((q) => q.width === 1), ...stimIn.filter((q) => q.width > 1)]) {
+    start.set(p.name, nIn);
+    nIn += p.width;
+  }
   for (let n = 0; n < nIn; n++) for (const t of lfsrTaps(n)) used[t] = true;
   const rnd = m.wire('rnd', 32, 'LFSR state', { unused: used.some((u) => !u) });
   const src: Signature = { ...SRC, name: `${prefix}_bench_src` };
   m.inst(src, 'u_src', {}, { clk, in_mix: rx, out_rst: rst, out_rnd: rnd });
   const conns: Record<string, Expr> = {};
   const outs: Expr[] = [];
-  // stimulus indices: the 1-bit inputs first (they get single LFSR bits), then the wider ones, in port order
-  const stimIn = (core.ports as Port[]).filter((p) => p.dir === 'input' && p.name !== 'clk' && p.name !== 'rst');
-  const start = new Map<string, number>();
-  let next = 0;
-  for (const p of [...stimIn.filter((q) => q.width === 1), ...stimIn.filter((q) => q.width > 1)]) {
-    start.set(p.name, next);
-    next += p.width;
-  }
   for (const p of core.ports as Port[]) {
     if (p.name === 'clk') conns[p.name] = clk;
     else if (p.name === 'rst') conns[p.name] = rst;

@@ -9,7 +9,7 @@
  * (fit-bare.* with --bare). Progress goes to stderr, the table to stdout; outputs are written atomically.
  */
 import { join } from 'node:path';
-import { UserError, checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from '../cli-util.ts';
+import { UserError, checkOut, choiceOption, intOption, parseArgs, runCli, writeFilesAtomic } from '../cli-util.ts';
 import { READBACKS, type Readback } from '../board.ts';
 import { ROUTERS, type Router } from '../synth/flow.ts';
 import { configFromArgs } from '../cli.ts';
@@ -83,10 +83,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const board = checkBoard(args['board']);
   const fit = args['fit'] === true;
   if (!fit) for (const f of ['bare', 'shapes', 'readback'] as const) if (args[f] !== undefined) throw new UserError(`--${f} only goes with --fit`);
-  const router = String(args['router'] ?? 'router1');
-  if (!(ROUTERS as readonly string[]).includes(router)) throw new UserError(`--router: '${router}' must be ${ROUTERS.join(' or ')}`);
-  const readback = String(args['readback'] ?? 'all');
-  if (!(READBACKS as readonly string[]).includes(readback)) throw new UserError(`--readback: '${readback}' must be ${READBACKS.join(' or ')}`);
+  const router = choiceOption(args, 'router', ROUTERS, 'router1');
+  const readback = choiceOption(args, 'readback', READBACKS, 'all');
   if (readback !== 'all' && args['bare'] === true) throw new UserError('--readback: applies to the board top, not to --bare');
   if (fit) for (const f of ['g', 'k', 'd', 'len', 'bp-dsp', 'no-matched'] as const) if (args[f] !== undefined) throw new UserError(`--${f} does not apply to --fit`);
   let cfg: TrConfig;
@@ -101,7 +99,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);
   return {
     mode: fit ? 'fit' : 'bench', board, cfg, out: checkOut(typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), 'dir'), seed,
-    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, readback: readback as Readback, router: router as Router, shapes,
+    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, readback, router, shapes,
   };
 }
 

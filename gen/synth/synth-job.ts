@@ -6,7 +6,7 @@
 import { type Board, boardNames, getBoard } from '../../constraints/boards.ts';
 import { BOARDS, type BoardBuild, type BoardTarget, READBACKS, type Readback, buildBoard } from '../board.ts';
 import { buildBenchWrapper } from '../bench/bench.ts';
-import { type ArgSpec, type ParsedArgs, UserError } from '../cli-util.ts';
+import { type ArgSpec, type ParsedArgs, UserError, choiceOption } from '../cli-util.ts';
 import { type Derived, PRESETS, type TrConfig } from '../config.ts';
 import { GENERATOR_VERSION, buildDesign, topPorts } from '../design.ts';
 import { ROUTERS, type Router, type SynthReport, type SynthResult, reportMarkdown } from './flow.ts';
@@ -65,16 +65,14 @@ export function synthOptions(args: ParsedArgs): SynthJobOptions {
     dsp = args['dsp'] === 'on';
     if (dsp && board.resources.dsp === 0) throw new UserError(`--dsp on: board '${board.id}' (${board.part}) has no DSP blocks`);
   }
-  const router = String(args['router'] ?? 'router1');
-  if (!(ROUTERS as readonly string[]).includes(router)) throw new UserError(`--router: '${router}' must be ${ROUTERS.join(' or ')}`);
-  const readback = String(args['readback'] ?? 'all');
-  if (!(READBACKS as readonly string[]).includes(readback)) throw new UserError(`--readback: '${readback}' must be ${READBACKS.join(' or ')}`);
+  const router = choiceOption(args, 'router', ROUTERS, 'router1');
+  const readback = choiceOption(args, 'readback', READBACKS, 'all');
   if (readback !== 'all' && args['core'] === true) throw new UserError('--readback: applies to the board top, not to --core');
   return {
     board,
     target: args['core'] === true ? 'core' : 'board',
-    readback: readback as Readback,
-    router: router as Router,
+    readback,
+    router,
     seed: Number(seedText),
     freqMHz,
     dsp,
