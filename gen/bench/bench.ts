@@ -69,7 +69,6 @@ export function buildBenchWrapper(prefix: string, core: Signature, coreFiles: Re
   // Which LFSR bits a core reads depends on its input widths: compute them first, so the wire carries a lint
   // waiver only when some bits are really left unused (a small core does not need all 32).
   const used = new Array<boolean>(32).fill(false);
-  for (let i = 0; i < ledWidth - 1; i++) used[i] = true;
   // stimulus indices: the 1-bit inputs first (they get single LFSR bits), then the wider ones, in port order
   const stimIn = (core.ports as Port[]).filter((p) => p.dir === 'input' && p.name !== 'clk' && p.name !== 'rst');
   const start = new Map<string, number>();
@@ -80,8 +79,11 @@ export function buildBenchWrapper(prefix: string, core: Signature, coreFiles: Re
   }
   for (let n = 0; n < nIn; n++) for (const t of lfsrTaps(n)) used[t] = true;
   const rnd = m.wire('rnd', 32, 'LFSR state', { unused: used.some((u) => !u) });
-  const src: Signature = { ...SRC, name: `${prefix}_bench_src` };
-  m.inst(src, 'u_src', {}, { clk, in_mix: rx, out_rst: rst, out_rnd: rnd });
+  // the LEDs' own copy of LFSR bits (no flip-flop that drives a core input also drives a pad)
+  const nLed = Math.max(1, ledWidth - 1);
+  const ledq = m.wire('ledq', nLed, 'LED copy of LFSR bits', { unused: ledWidth === 1 });
+  const src: Signature = { name: `${prefix}_bench_src`, ports: [...SRC.ports, { name: 'out_led', dir: 'output', width: nLed }] };
+  m.inst(src, 'u_src', { LW: nLed }, { clk, in_mix: rx, out_rst: rst, out_rnd: rnd, out_led: ledq });
   const conns: Record<string, Expr> = {};
   const outs: Expr[] = [];
   for (const p of core.ports as Port[]) {
@@ -99,8 +101,8 @@ export function buildBenchWrapper(prefix: string, core: Signature, coreFiles: Re
   const all = cat(...outs);
   const sink = sinkSig(prefix, all.width);
   m.inst(sink, 'u_sink', { W: all.width }, { clk, in_d: all, out_q: tx });
-  // LEDs: reset indicator and a few LFSR bits (they only need to be driven)
-  m.assign(led, ledWidth === 1 ? rst : cat(slice(rnd, 0, ledWidth - 1), rst));
+  // LEDs: the reset indicator and a registered copy of a few LFSR bits (they only need to be driven)
+  m.assign(led, ledWidth === 1 ? rst : cat(ledq, rst));
   const mod = m.build({ [core.name]: core, [src.name]: src, [sink.name]: sink });
   const files: Record<string, string> = { ...coreFiles };
   const tmpl = (f: string): string => substitute(readFileSync(join(TEMPLATE_DIR, f), 'utf8'), { P: prefix }, f);
