@@ -295,7 +295,7 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const TCW = Math.max(1, clog2(TX));
   const NB = Math.ceil(G / L);
   const BCW = Math.max(1, clog2(NB));
-  const CWW = 6 + TCW + BCW + L + DW;
+  const CWW = 6 + TCW + BCW + L;
   const BBW = cfg.biasBits === 0 ? accW : cfg.biasBits;
   const MULW = cfg.outMulBits;
   const MBW = Math.max(1, MULW);

@@ -78,19 +78,20 @@ function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
   ]);
   const { clk, rst } = clkRst(m);
   const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
+  const inDmask = m.input('in_dmask', d.TX, 'cap of the load beat in this cycle, as a thermometer (the edges register it)');
   const inLanes = m.input('in_lanes', d.R * d.L * d.BX, 'load-beat data, all rows');
-  const inLanes3 = m.input('in_lanes3', d.R * d.L * nafPairBits(d.BX), 'per lane: x + (x >>> 1), the NAF carry adder');
+  const inLanes3 = m.input('in_lanes3', d.R * d.L * nafPairBits(d.BX), 'per lane: NAF nonzero pairs and the carry into each pair');
   const inW = m.input('in_w', d.C * d.WS, 'weight slot of every column, aligned with in_cw');
   const inShift = m.input('in_shift', d.R, 'read-out: shift row r\'s result chain');
   const outHead = m.output('out_head', d.R * d.accW, 'result chain head (column 0) of every row');
-  const edgeParams = { G: d.G, L: d.L, BX: d.BX, DW: d.DW, TCW: d.TCW, BCW: d.BCW, CWW: d.CWW };
+  const edgeParams = { G: d.G, L: d.L, BX: d.BX, TX: d.TX, TCW: d.TCW, BCW: d.BCW, CWW: d.CWW };
   const edge = reg.leaf(TV_EDGE, edgeParams);
   const w = delayed(m, reg, 'w_d', clk, rst, inW, d.edgeLatency, 'weight slot, aligned with the edges\' output');
   for (let r = 0; r < d.R; r++) {
     const xs = m.wire(`x_${r}`, d.G * d.XV, `row ${r} active group`);
     const ctl = m.wire(`ctl_${r}`, 3, `row ${r} control bits`);
     const l3 = d.L * nafPairBits(d.BX);
-    m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: inCw, in_lanes: slice(inLanes, r * d.L * d.BX, d.L * d.BX), in_lanes3: slice(inLanes3, r * l3, l3), out_x: xs, out_ctl: ctl });
+    m.inst(edge, `u_edge_${r}`, edgeParams, { clk, rst, in_cw: inCw, in_dmask: inDmask, in_lanes: slice(inLanes, r * d.L * d.BX, d.L * d.BX), in_lanes3: slice(inLanes3, r * l3, l3), out_x: xs, out_ctl: ctl });
     m.inst(row, `u_row_${r}`, {}, { clk, rst, in_x: xs, in_ctl: ctl, in_w: w, in_shift: slice(inShift, r, 1), out_head: slice(outHead, r * d.accW, d.accW) });
   }
   return m.build(reg.sigs);
@@ -195,12 +196,13 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const cw = m.wire('cw', d.CWW, 'control word');
   const lanes = m.wire('lanes', d.R * d.L * d.BX, 'load-beat data');
   const tv = d.cell === 'tv';
-  const lanes3 = m.wire('lanes3', d.R * d.L * nafPairBits(d.BX), 'load-beat data: x + (x >>> 1) per lane (tv edges)', { unused: !tv });
+  const dmask = m.wire('dmask', d.TX, 'cap of the load beat in this cycle, as a thermometer (tv edges)', { unused: !tv });
+  const lanes3 = m.wire('lanes3', d.R * d.L * nafPairBits(d.BX), 'load-beat data: NAF nonzero pairs and carries per lane (tv edges)', { unused: !tv });
   const w = m.wire('w', d.C * d.WS, 'current weight slot');
   const pPset = m.wire('p_pset', d.PSW, 'parameter set of the tile being read out');
   const pRelu = m.wire('p_relu', 1);
   const rd = m.wire('ro_rd', 1, undefined, { unused: true });
-  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_lanes: lanes, out_lanes3: lanes3, out_w: w, out_p_pset: pPset, out_p_relu: pRelu };
+  const seqConns: Record<string, Expr> = { clk, rst, out_cw: cw, out_dmask: dmask, out_lanes: lanes, out_lanes3: lanes3, out_w: w, out_p_pset: pPset, out_p_relu: pRelu };
   for (const n of ['in_t_valid', 'out_t_ready', 'in_t_mode', 'in_t_k', 'in_t_d', 'in_t_g', 'in_t_ngroups', 'in_t_relu', 'in_t_pset',
     'in_w_valid', 'out_w_ready', 'in_w_data', 'in_x_valid', 'out_x_ready', 'in_x_data', 'out_err', 'out_busy', 'out_stat_work']) {
     seqConns[n] = p[n] as Expr;
@@ -209,7 +211,7 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
 
   const res = tv ? m.wire('heads', d.R * d.accW, 'result chain head of every row') : m.wire('res', d.R * d.C * d.accW, 'held cell results, cell (r,c) at index r*C+c');
   const shifts = m.wire('ro_shifts', d.R, 'read-out: shift row r\'s result chain', { unused: !tv });
-  m.inst(array, 'u_array', {}, tv ? { clk, rst, in_cw: cw, in_lanes: lanes, in_lanes3: lanes3, in_w: w, in_shift: shifts, out_head: res } : { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
+  m.inst(array, 'u_array', {}, tv ? { clk, rst, in_cw: cw, in_dmask: dmask, in_lanes: lanes, in_lanes3: lanes3, in_w: w, in_shift: shifts, out_head: res } : { clk, rst, in_cw: cw, in_lanes: lanes, in_w: w, out_res: res });
 
   // read-out: starts goDelay cycles after the control word of a tile's last work cycle (cw bit 3)
   const go = delayed(m, reg, 'go', clk, rst, slice(cw, 3, 1), d.goDelay, 'read-out start');
@@ -311,7 +313,7 @@ export function buildDesign(cfg: TrConfig): Design {
     ports: topPorts(d),
     fields: {
       weightTerm: { nz: d.WT - 1, idx: [d.EW + 1 + d.IW - 1, d.EW + 1], sign: d.EW, exp: [d.EW - 1, 0], width: d.WT },
-      controlWord: '{dcap, lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}',
+      controlWord: '{lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}',
     },
     schedule: {
       groupCycles: `max(k_eff*d_eff, ceil(g/${d.L})+1)`,

@@ -73,10 +73,10 @@ export const TV_CELL: Leaf = {
 export const TV_EDGE: Leaf = {
   suffix: 'edge',
   file: 'tv_edge.v',
-  params: ['G', 'L', 'BX', 'DW', 'TCW', 'BCW', 'CWW'],
+  params: ['G', 'L', 'BX', 'TX', 'TCW', 'BCW', 'CWW'],
   ports(p) {
-    const [G, L, BX, , , , CWW] = need(p, 'G', 'L', 'BX', 'DW', 'TCW', 'BCW', 'CWW') as [number, number, number, number, number, number, number];
-    return [...clkRst, i('in_cw', CWW), i('in_lanes', L * BX), i('in_lanes3', L * nafPairBits(BX)), o('out_x', G * (BX + 1)), o('out_ctl', 3)];
+    const [G, L, BX, TX, , , CWW] = need(p, 'G', 'L', 'BX', 'TX', 'TCW', 'BCW', 'CWW') as [number, number, number, number, number, number, number];
+    return [...clkRst, i('in_cw', CWW), i('in_dmask', TX), i('in_lanes', L * BX), i('in_lanes3', L * nafPairBits(BX)), o('out_x', G * (BX + 1)), o('out_ctl', 3)];
   },
 };
 
@@ -85,8 +85,8 @@ export const SEQ: Leaf = {
   file: 'tr_seq.v',
   params: ['R', 'C', 'G', 'L', 'BX', 'TW', 'TX', 'KW', 'DW', 'GW', 'NGW', 'TCW', 'BCW', 'WT', 'PSW', 'LMIN', 'LMW', 'CWW', 'TV', 'P'],
   ports(p) {
-    const [R, C, L, BX, KW, DW, GW, NGW, WT, PSW, CWW] = need(p, 'R', 'C', 'L', 'BX', 'KW', 'DW', 'GW', 'NGW', 'WT', 'PSW', 'CWW') as [
-      number, number, number, number, number, number, number, number, number, number, number,
+    const [R, C, L, BX, TX, KW, DW, GW, NGW, WT, PSW, CWW] = need(p, 'R', 'C', 'L', 'BX', 'TX', 'KW', 'DW', 'GW', 'NGW', 'WT', 'PSW', 'CWW') as [
+      number, number, number, number, number, number, number, number, number, number, number, number,
     ];
     return [
       ...clkRst,
@@ -94,7 +94,7 @@ export const SEQ: Leaf = {
       i('in_t_ngroups', NGW), i('in_t_relu', 1), i('in_t_pset', PSW),
       i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * WT),
       i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * L * BX),
-      o('out_cw', CWW), o('out_lanes', R * L * BX), o('out_lanes3', R * L * nafPairBits(BX)), o('out_w', C * WT),
+      o('out_cw', CWW), o('out_dmask', TX), o('out_lanes', R * L * BX), o('out_lanes3', R * L * nafPairBits(BX)), o('out_w', C * WT),
       o('out_p_pset', PSW), o('out_p_relu', 1),
       o('out_err', 1), o('out_busy', 1), o('out_stat_work', 32),
     ];

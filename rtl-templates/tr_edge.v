@@ -39,9 +39,6 @@ module @@P@@_edge #(
     wire [TCW-1:0] cw_t    = in_cw[6 +: TCW];
     wire [BCW-1:0] cw_beat = in_cw[6 + TCW +: BCW];
     wire [L-1:0]   cw_lv   = in_cw[6 + TCW + BCW +: L];
-    /* verilator lint_off UNUSED */
-    wire [CWW-7-TCW-BCW-L:0] unused_dcap = in_cw[CWW-1:6 + TCW + BCW + L];   // the cap is the schedule's t < d here
-    /* verilator lint_on UNUSED */
 
     reg [CWW-1:0] cwq;
     assign out_cw = cwq;

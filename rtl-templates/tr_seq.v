@@ -13,8 +13,10 @@
 // (d in TR mode, TX in conventional mode) travels in the control word with the load beats.
 // For timing, the head descriptor's control fields are sanitised into registers (hd_*) before use, and the
 // counters carry registered "last" flags, so the issue decision is a shallow function of registers.
-// Control word out_cw = {dcap, lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work);
-// dcap is the data cap of the group being loaded (used by tv edges only).
+// Control word out_cw = {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
+// out_dmask is the data cap of the load beat in this cycle as a thermometer of TX bits, dmask[j] = (cap > j),
+// decoded here once and registered by every tv edge next to its capper (so it is aligned with out_cw, and no
+// control-word bit has to reach every lane of every row; tp edges do not use it).
 module @@P@@_seq #(
     parameter R    = 2,
     parameter C    = 2,
@@ -59,8 +61,9 @@ module @@P@@_seq #(
     input  wire [R*L*BX-1:0]     in_x_data,
     // to the array
     output reg  [CWW-1:0]        out_cw,
+    output wire [TX-1:0]         out_dmask,
     output reg  [R*L*BX-1:0]     out_lanes,
-    output reg  [R*L*2*((BX+1)/2)-1:0] out_lanes3, // per lane: x + (x >>> 1), the NAF carry adder (tv edges)
+    output reg  [R*L*2*((BX+1)/2)-1:0] out_lanes3, // per lane: NAF nonzero pairs and carries (tv edges)
     output reg  [C*WT-1:0]       out_w,
     // output stage of the tile being read out: its parameter set (the read-out addresses the parameter memory
     // with it) and its relu flag
@@ -71,16 +74,23 @@ module @@P@@_seq #(
     output wire                  out_busy,
     output reg  [31:0]           out_stat_work
 );
-    // the tv edges' NAF carry adder, one per load lane, ahead of the lane register (its low 2*ceil(BX/2) bits)
-    localparam NP2 = 2 * ((BX + 1) / 2);
+    // the tv edges' NAF carry adder, one per load lane, ahead of the lane register. Per lane it passes on, for
+    // every bit pair q of the value, whether the pair holds a nonzero NAF digit (low NP bits) and the NAF carry
+    // into bit 2q (high NP bits), so the edge's capper starts from single bits.
+    localparam NP  = (BX + 1) / 2;
+    localparam NP2 = 2 * NP;
     reg [R*L*NP2-1:0] lanes3;
-    reg [NP2+1:0]     lx;
-    integer ln;
+    reg [NP2+1:0]     lx, lh, ls;
+    integer ln, lq;
     always @(*) begin
         for (ln = 0; ln < R * L; ln = ln + 1) begin
             lx = {{(NP2+2-BX){in_x_data[ln*BX+BX-1]}}, in_x_data[ln*BX +: BX]};
-            lx = lx + {lx[NP2+1], lx[NP2+1:1]};
-            lanes3[ln*NP2 +: NP2] = lx[NP2-1:0];
+            lh = {lx[NP2+1], lx[NP2+1:1]};
+            ls = lx + lh;
+            for (lq = 0; lq < NP; lq = lq + 1) begin
+                lanes3[ln*NP2 + lq]      = (lh[2*lq] ^ ls[2*lq]) | (lh[2*lq+1] ^ ls[2*lq+1]);
+                lanes3[ln*NP2 + NP + lq] = ls[2*lq] ^ lx[2*lq] ^ lh[2*lq];
+            end
         end
     end
 
@@ -104,6 +114,9 @@ module @@P@@_seq #(
     wire [DW-1:0]  s_dcap = in_t_mode ? s_d : TX[DW-1:0];
     wire [KW-1:0]  s_keff = (TV != 0) ? s_kp[KW-1:0] : s_kt;
     wire [DW-1:0]  s_deff = (TV != 0) ? {{(DW-1){1'b0}}, 1'b1} : s_dcap;
+    reg  [TX-1:0]  s_dmask;
+    integer dj;
+    always @(*) for (dj = 0; dj < TX; dj = dj + 1) s_dmask[dj] = {{(32-DW){1'b0}}, s_dcap} > dj;
 
     reg            hd_v;
     reg            hd_bad;
@@ -111,7 +124,7 @@ module @@P@@_seq #(
     reg [KW-1:0]   hd_km1;                // k_eff - 1, d_eff - 1, groups - 1: the counters' last values, so
     reg [DW-1:0]   hd_dm1;                // "next == last" needs no adder in the issue loop
     reg [NGW-1:0]  hd_nm1;
-    reg [DW-1:0]   hd_dcap;
+    reg [TX-1:0]   hd_dmask;
     reg            hd_t1, hd_j1, hd_n1;   // d_eff == 1, k_eff == 1, ngroups == 1
     reg            hd_all;                // hd_t1 & hd_j1 & hd_n1: the head tile is a single work cycle
 
@@ -167,14 +180,15 @@ module @@P@@_seq #(
     reg [NGW-1:0]  ld_nm1;               // groups - 1 of the tile being loaded
     reg [NGW-1:0]  ld_grp;
     reg [BCW-1:0]  ld_beat;
-    reg [DW-1:0]   ld_dcap;
+    reg [TX-1:0]   ld_dmask;
 
     wire           ld_ctx  = ld_act || (ld_peek_ok && hd_v && in_t_valid);
     wire [GW-1:0]  lg      = ld_act ? ld_g    : hd_g;
     wire [NGW-1:0] lnm1    = ld_act ? ld_nm1  : hd_nm1;
     wire [NGW-1:0] lgrp    = ld_act ? ld_grp  : {NGW{1'b0}};
     wire [BCW-1:0] lbeat   = ld_act ? ld_beat : {BCW{1'b0}};
-    wire [DW-1:0]  lcap    = ld_act ? ld_dcap : hd_dcap;
+    wire [TX-1:0]  lmask   = ld_act ? ld_dmask : hd_dmask;
+    assign out_dmask = lmask;
     // the next-group buffer is refilled from the cycle after a swap (not in the swap cycle itself: keeping
     // the load path independent of the issue decision keeps both short)
     assign out_x_ready = ld_ctx && !nxt_full;
@@ -193,7 +207,7 @@ module @@P@@_seq #(
 
     always @(posedge clk) begin
         if (rst) begin
-            hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_km1 <= {KW{1'b0}}; hd_dm1 <= {DW{1'b0}}; hd_nm1 <= {NGW{1'b0}}; hd_dcap <= {DW{1'b0}};
+            hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_km1 <= {KW{1'b0}}; hd_dm1 <= {DW{1'b0}}; hd_nm1 <= {NGW{1'b0}}; hd_dmask <= {TX{1'b0}};
             hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0; hd_all <= 1'b0;
             busy <= 1'b0;
             c_km1 <= {KW{1'b0}}; c_dm1 <= {DW{1'b0}}; c_nm1 <= {NGW{1'b0}}; c_relu <= 1'b0;
@@ -204,7 +218,7 @@ module @@P@@_seq #(
             lmin_met <= 1'b1;
             nxt_full <= 1'b0;
             ld_act <= 1'b0; ld_peek_ok <= 1'b1;
-            ld_g <= {GW{1'b0}}; ld_nm1 <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dcap <= {DW{1'b0}};
+            ld_g <= {GW{1'b0}}; ld_nm1 <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dmask <= {TX{1'b0}};
             out_cw <= {CWW{1'b0}};
             out_lanes <= {R*L*BX{1'b0}};
             out_lanes3 <= {R*L*2*((BX+1)/2){1'b0}};
@@ -224,7 +238,7 @@ module @@P@@_seq #(
                 hd_km1 <= s_keff - 1'b1;
                 hd_dm1 <= s_deff - 1'b1;
                 hd_nm1 <= s_ng - 1'b1;
-                hd_dcap <= s_dcap;
+                hd_dmask <= s_dmask;
                 hd_t1 <= (s_deff == {{(DW-1){1'b0}}, 1'b1});
                 hd_j1 <= (s_keff == {{(KW-1){1'b0}}, 1'b1});
                 hd_n1 <= (s_ng == {{(NGW-1){1'b0}}, 1'b1});
@@ -279,7 +293,7 @@ module @@P@@_seq #(
                 if (!ld_act) begin
                     ld_g <= hd_g;
                     ld_nm1 <= hd_nm1;
-                    ld_dcap <= hd_dcap;
+                    ld_dmask <= hd_dmask;
                     ld_peek_ok <= 1'b0;
                 end
                 if (beat_last) begin
@@ -299,7 +313,7 @@ module @@P@@_seq #(
             if (beat_fire && beat_last) nxt_full <= 1'b1;
             if (swap) nxt_full <= 1'b0;
 
-            out_cw <= {lcap, lane_v, lbeat, c_t, beat_fire & (lbeat == {BCW{1'b0}}), beat_fire,
+            out_cw <= {lane_v, lbeat, c_t, beat_fire & (lbeat == {BCW{1'b0}}), beat_fire,
                        issue & is_last, pop, swap, issue};
         end
     end

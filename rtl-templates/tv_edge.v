@@ -5,8 +5,9 @@
 // the NAF carry into digit i, and a nonzero digit sits where (x >>> 1) ^ (x + (x >>> 1)) is set, never two in
 // one bit pair (2q+1, 2q). Dropping every digit below bit c leaves (x with bits < c cleared) + carry_c * 2^c.
 // The edge cuts at c = 2q, q the lowest pair that still holds one of the d most significant digits.
-//   E0 (the beat's cycle; the adder itself sits before the sequencer's lane register): nonzero pairs, the pairs
-//       kept for d, the carry at the cut -> registers
+//   (before the sequencer's lane register: the adder, and per pair its nonzero flag and the carry into it;
+//    the cap d is decoded there into a thermometer, which this edge registers next to its capper)
+//   E0 (the beat's cycle): the pairs kept for d, the carry at the cut -> registers
 //   E1: low bits replaced by the carry, + carry -> the "next" group buffer
 // A swap copies next -> active at a group boundary (double buffering, so loading overlaps compute); a beat
 // still in E1 in the swap cycle is copied straight through (bypass), so the two-stage load needs no extra
@@ -17,22 +18,22 @@ module @@P@@_edge #(
     parameter G   = 8,   // values per group (design maximum)
     parameter L   = 8,   // load lanes (values per beat)
     parameter BX  = 8,   // data bit width
-    parameter DW  = 3,   // width of the d field
+    parameter TX  = 4,   // width of the cap thermometer dmask (dmask[j] = d > j)
     parameter TCW = 1,   // width of the term index t (unused here: a tv group has one step per weight slot)
     parameter BCW = 1,   // width of the beat index
-    parameter CWW = 16   // control word width = 6 + TCW + BCW + L + DW
+    parameter CWW = 17   // control word width = 6 + TCW + BCW + L
 ) (
     input  wire                 clk,
     input  wire                 rst,
-    input  wire [CWW-1:0]       in_cw,    // {dcap, lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}
+    input  wire [CWW-1:0]       in_cw,    // {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}
+    input  wire [TX-1:0]        in_dmask, // cap of the beat the sequencer sends in this cycle (dmask[j] = d > j)
     input  wire [L*BX-1:0]      in_lanes, // raw values of this row for the load beat (two's complement)
-    input  wire [L*2*((BX+1)/2)-1:0] in_lanes3, // per lane: the low 2*NP bits of x + (x >>> 1) (from the sequencer)
+    input  wire [L*2*((BX+1)/2)-1:0] in_lanes3, // per lane: {carry into pair q [NP], pair q nonzero [NP]} (from the sequencer)
     output wire [G*(BX+1)-1:0]  out_x,    // active group: capped values (BX+1 bits signed), position 0 low
     output reg  [2:0]           out_ctl   // {last, first, work} of the work cycle that reads out_x
 );
     localparam XV = BX + 1;            // capped value width (a capped 2^(BX-1)-1 can be 2^(BX-1))
     localparam NP = (BX + 1) / 2;      // bit pairs holding the digits
-    localparam AW = 2 * NP + 2;        // adder width (sign-extended)
     localparam NB = (G + L - 1) / L;   // beats per full group
 
     wire           cw_work  = in_cw[0];
@@ -43,12 +44,11 @@ module @@P@@_edge #(
     wire           cw_clear = in_cw[5];
     wire [BCW-1:0] cw_beat  = in_cw[6 + TCW +: BCW];
     wire [L-1:0]   cw_lv    = in_cw[6 + TCW + BCW +: L];
-    wire [DW-1:0]  cw_dcap  = in_cw[6 + TCW + BCW + L +: DW];
     /* verilator lint_off UNUSED */
     wire [TCW-1:0] unused_t = in_cw[6 +: TCW];
     /* verilator lint_on UNUSED */
 
-    // ---------------- E0: NAF carries, nonzero pairs, kept pairs ----------------
+    // ---------------- E0: kept pairs, carry at the cut ----------------
     reg [BX-1:0] e1_x    [0:L-1];
     reg [NP-1:0] e1_keep [0:L-1];   // pair q holds (or lies above) one of the d most significant digits
     reg          e1_c    [0:L-1];   // NAF carry into the cut (bit 2q of the lowest kept pair q)
@@ -57,29 +57,27 @@ module @@P@@_edge #(
     reg [L-1:0]  e1_lv;
 
     integer l, q;
-    reg [AW-1:0] ax, ah, a3, anz;
+    reg [NP-1:0] pnz, pc;              // pair q holds a nonzero digit; the NAF carry into bit 2q
     reg [NP:0]   above;                // one-hot count of the nonzero pairs above pair q
     reg [NP:0]   dm;                   // thermometer of the cap: dm[j] = (d > j)
+    reg [TX-1:0] e0_dmask;             // this edge's copy of the cap, aligned with in_cw
     reg [NP-1:0] e0_keep [0:L-1];
     reg          e0_c    [0:L-1];
     always @(*) begin
+        for (q = 0; q <= NP; q = q + 1) dm[q] = (q < TX) ? e0_dmask[(q < TX) ? q : 0] : 1'b0;
         for (l = 0; l < L; l = l + 1) begin
-            ax  = {{(AW-BX){in_lanes[l*BX+BX-1]}}, in_lanes[l*BX +: BX]};
-            ah  = {ax[AW-1], ax[AW-1:1]};
-            a3  = {2'b00, in_lanes3[l*2*NP +: 2*NP]};   // only bits below 2*NP are used
-            anz = ah ^ a3;
-            // keep pair q while fewer than d nonzero pairs lie above it (one-hot count against the thermometer of d:
-            // a few LUT levels, no adders or comparators)
-            for (q = 0; q <= NP; q = q + 1) dm[q] = ({{(32-DW){1'b0}}, cw_dcap} > q);
+            pnz = in_lanes3[l*2*NP +: NP];
+            pc  = in_lanes3[l*2*NP + NP +: NP];
+            // keep pair q while fewer than d nonzero pairs lie above it (one-hot count against the thermometer)
             above = {{NP{1'b0}}, 1'b1};
             for (q = NP - 1; q >= 0; q = q - 1) begin
                 e0_keep[l][q] = |(above & dm);
-                if (anz[2*q] | anz[2*q+1]) above = {above[NP-1:0], 1'b0};
+                if (pnz[q]) above = {above[NP-1:0], 1'b0};
             end
             // carry at the cut: the lowest kept pair's (kept pairs are the top ones)
             e0_c[l] = 1'b0;
             for (q = 0; q < NP; q = q + 1)
-                if (e0_keep[l][q] && (q == 0 || !e0_keep[l][(q > 0) ? q - 1 : 0])) e0_c[l] = a3[2*q] ^ ax[2*q] ^ ah[2*q];
+                if (e0_keep[l][q] && (q == 0 || !e0_keep[l][(q > 0) ? q - 1 : 0])) e0_c[l] = pc[q];
         end
     end
     always @(posedge clk) begin
@@ -89,8 +87,10 @@ module @@P@@_edge #(
             e1_c[l]    <= e0_c[l];
         end
         if (rst) begin
+            e0_dmask <= {TX{1'b0}};
             e1_we <= 1'b0; e1_clear <= 1'b0; e1_beat <= {BCW{1'b0}}; e1_lv <= {L{1'b0}};
         end else begin
+            e0_dmask <= in_dmask;
             e1_we <= cw_we; e1_clear <= cw_clear; e1_beat <= cw_beat; e1_lv <= cw_lv;
         end
     end
