@@ -48,6 +48,8 @@ export function cnnHwConfig(q: Qcnn): TrConfig {
 export function convJobs(cfg: TrConfig, q: Qcnn, convIndex: number, xs: readonly (readonly number[])[], t: LayerTerms): { part: ConvPart; job: Job }[] {
   const L = convLayers(q)[convIndex];
   if (!L) throw new RangeError(`no conv layer ${convIndex}`);
+  // per-block budgets need one k per channel tile of a job; the driver has one control per job today
+  if (t.mode === 'tr' && t.blocks) throw new UserError(`${L.name}: per-block budgets are not supported on the simulated array yet (the driver issues one k per job)`);
   return convParts(L.geom, cfg.cols).map((part) => {
     const X: number[][] = [];
     for (const x of xs) X.push(...im2col(x, L.geom, part));
