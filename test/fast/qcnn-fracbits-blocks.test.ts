@@ -175,3 +175,58 @@ describe('per-block budgets: units, cost, integer model, rounding', () => {
     expect(st.k[1]!).toBeLessThan(4);
   });
 });
+
+describe('per-block budgets on the array: driver model, no Verilator', () => {
+  it('convJobs issue one k per channel tile; the golden model of every job equals the integer CNN; descriptors and schedule follow the tile k', async () => {
+    const { cnnHwConfig, convJobs } = await import('../../workloads/cnn/hw.ts');
+    const { buildStreams, checkJob, modelJob, schedule } = await import('../../sim/driver/driver.ts');
+    const { inferCnn, prepareCnn, quantizeImage } = await import('../../workloads/cnn/qcnn.ts');
+    const cfg = cnnHwConfig(q);
+    expect(cfg.cols).toBe(8);
+    const units = budgetUnits(convs, 8, 2, 8, 8, 8);
+    const ks = units.map((_, u) => 1 + ((u * 5) % 7));
+    const terms = unitsToTerms(units, ks, convs.length, 8, 2);
+    const x0 = quantizeImage(q, imgs[0]!.pixels);
+    const ref = inferCnn(q, prepareCnn(q, terms, 8), x0);
+    let ci = 0;
+    q.layers.forEach((L, li) => {
+      if (L.kind !== 'conv') return;
+      const c = ci++;
+      const x = Array.from(li === 0 ? x0 : ref.y[li - 1]!);
+      const t = terms[c]!;
+      const jobs = convJobs(cfg, q, c, [x], t);
+      for (const { part, job } of jobs) {
+        checkJob(cfg, job, 'test');
+        const want = Array.from({ length: Math.ceil(part.outC / 8) }, (_, i) => ks[units.findIndex((u) => u.conv === c && u.c0 === part.o0 + 8 * i)]!);
+        // a layer of one block (conv1: 8 channels) gets a plain k; every other layer one k per channel tile
+        if (t.mode === 'tr' && t.blocks) expect(job.tileK).toEqual(want);
+        else expect([job.tileK, job.control.k]).toEqual([undefined, want[0]]);
+        const tileK = job.tileK ?? want;
+        const m = modelJob(cfg, job);
+        m.acc.forEach((row, p) => row.forEach((a, oo) => expect(a, `${L.name} pixel ${p} channel ${part.o0 + oo}`).toBe(ref.acc[c]![p * L.geom.outC + part.o0 + oo])));
+        const st = buildStreams(cfg, [job], { blocks: true });
+        st.tiles.forEach((tile, i) => {
+          const k = tileK[tile.m0 / 8]!;
+          expect(st.t[i]!.in_t_k).toBe(BigInt(k));
+          expect(tile.kEff).toBe(Math.ceil(k / cfg.termsPerCycle));
+        });
+        // the same job with every tile at its largest k: the schedule can only get longer
+        const flat = { ...job, tileK: tileK.map(() => Math.max(...tileK)) };
+        expect(schedule(cfg, buildStreams(cfg, [flat], { blocks: true }).tiles).workCycles).toBeGreaterThanOrEqual(schedule(cfg, st.tiles).workCycles);
+      }
+    });
+  });
+
+  it('a uniform tileK is the per-layer job; a wrong tileK is rejected', async () => {
+    const { cnnHwConfig, convJobs } = await import('../../workloads/cnn/hw.ts');
+    const { buildStreams, checkJob } = await import('../../sim/driver/driver.ts');
+    const cfg = cnnHwConfig(q);
+    const x = Array.from({ length: 14 * 14 * 8 }, (_, i) => (i * 7) % 50);
+    const [a] = convJobs(cfg, q, 1, [x], tr(3));
+    const [b] = convJobs(cfg, q, 1, [x], blocks(3, 3));
+    expect(buildStreams(cfg, [b!.job]).t).toEqual(buildStreams(cfg, [a!.job]).t);
+    expect(buildStreams(cfg, [b!.job]).w).toEqual(buildStreams(cfg, [a!.job]).w);
+    expect(() => checkJob(cfg, { ...a!.job, tileK: [3] }, 'bad')).toThrow(/one k per channel tile \(2\)/);
+    expect(() => convJobs(cfg, q, 1, [x], { mode: 'tr', g: 8, k: 3, d: 2, blocks: { c: 4, k: [3, 3, 3, 3] } })).toThrow(/a channel tile of the array has 8/);
+  });
+});
