@@ -158,6 +158,10 @@ describe('per-block budgets: units, cost, integer model, rounding', () => {
       expect(fracCost(ks, slopes)).toBeLessThanOrEqual(target);
       for (const v of ks) expect(Number.isInteger(v) && v >= 1 && v <= 32).toBe(true);
     }
+    // fill: the spare budget goes to the units most below (or least above) their real k while it fits
+    // round() gives [3, 5, 2] = 450 ≤ 470; only layer 2 is below its real k, and it costs 50 > the spare 20
+    expect(roundBudgets([2.6, 4.9, 2.2], [100, 10, 50], 470, 1, 8)).toEqual([3, 5, 2]);
+    expect(roundBudgets([2.6, 4.9, 2.2], [100, 10, 50], 470, 1, 8, true)).toEqual([3, 7, 2]); // + 2 × 10 = 470
     // integer budgets already on the target stay as they are
     expect(roundBudgets(slopes.map(() => 4), slopes, target, 1, 32)).toEqual(slopes.map(() => 4));
   });

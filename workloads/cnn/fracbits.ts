@@ -10,7 +10,8 @@
  *             (its own learning rate), clamped to [kMin, kMax].
  *   rounding: k_l → round(k_l); while C > T, lower the layer whose rounded k is furthest above its real k
  *             (ties to the layer that saves the most); then raise layers (most below their real k first)
- *             while C stays ≤ T. The rounded budgets are then fine-tuned like any QAT point.
+ *             while C stays ≤ T (`fill`: also layers already at or above their real k, so the spare budget
+ *             is used up as far as the slopes allow). The rounded budgets are then fine-tuned like any QAT point.
  * Budget units (budgetUnits): one k per layer, or one k per block of C output channels (C = the array's column
  * count: a block is a channel tile, and k is a per-tile control register, so per-block budgets cost no
  * hardware; per-output-channel budgets would need a per-column k). The vectors above then run over units.
@@ -90,7 +91,7 @@ export function projectBudgets(k: number[], slopes: readonly number[], target: n
 }
 
 /** Round real budgets to integers with total cost ≤ target (see the file comment). */
-export function roundBudgets(k: readonly number[], slopes: readonly number[], target: number, kMin: number, kMax: number): number[] {
+export function roundBudgets(k: readonly number[], slopes: readonly number[], target: number, kMin: number, kMax: number, fill = false): number[] {
   const r = k.map((v) => Math.min(kMax, Math.max(kMin, Math.round(v))));
   while (fracCost(r, slopes) > target) {
     let best = -1;
@@ -113,7 +114,7 @@ export function roundBudgets(k: readonly number[], slopes: readonly number[], ta
       .filter(({ l }) => (r[l] as number) < kMax && fracCost(r, slopes) + (slopes[l] as number) <= target)
       .sort((a, b) => b.under - a.under);
     const c = cands[0];
-    if (!c || c.under <= 0) break;
+    if (!c || (c.under <= 0 && !fill)) break;
     r[c.l] = (r[c.l] as number) + 1;
   }
   return r;
