@@ -57,19 +57,24 @@ const pc = (v: number): string => (100 * v).toFixed(2);
 function report(st: { runs: Run[]; learned: Learned[] }): string {
   const out: string[] = [];
   const tgs = [...new Set(st.runs.map((r) => r.target))].sort((a, b) => a - b);
-  out.push('| target | allocation | k (per layer; per block: layer min–max) | budget term pairs / image | n | mean ± sd | per seed (seed order) | Δ vs uniform (paired mean ± sd) |');
-  out.push('|---|---|---|---:|---:|---:|---|---:|');
+  out.push('| target | allocation | k (per layer; per block: layer min–max) | budget term pairs / image | n | mean ± sd | per seed (seed order) | Δ vs uniform (paired mean ± sd, t) | Δ vs per-layer (paired, t) |');
+  out.push('|---|---|---|---:|---:|---:|---|---:|---:|');
+  const paired = (xs: readonly Run[], base: ReadonlyMap<number, number>): string => {
+    const d = xs.filter((r) => base.has(r.seed)).map((r) => r.accuracy - base.get(r.seed)!);
+    if (d.length < 2) return '';
+    return `${pc(mean(d))} ± ${pc(sd(d))} pp, t = ${(mean(d) / (sd(d) / Math.sqrt(d.length))).toFixed(2)}`;
+  };
   for (const t of tgs) {
     const rs = st.runs.filter((r) => r.target === t);
     const allocNames = [...new Set(rs.map((r) => r.alloc))];
     const uni = new Map(rs.filter((r) => r.alloc === 'uniform').map((r) => [r.seed, r.accuracy]));
+    const lay = new Map(rs.filter((r) => r.alloc === 'per-layer').map((r) => [r.seed, r.accuracy]));
     for (const a of allocNames) {
       const xs = rs.filter((r) => r.alloc === a).sort((x, y) => x.seed - y.seed);
       const acc = xs.map((r) => r.accuracy);
       const terms = xs[0]!.terms;
       const kDesc = terms.map((tt) => (tt.mode !== 'tr' ? 'conv' : tt.blocks ? `${Math.min(...tt.blocks.k)}–${Math.max(...tt.blocks.k)}` : `${tt.k}`)).join('/');
-      const diffs = xs.filter((r) => uni.has(r.seed)).map((r) => r.accuracy - uni.get(r.seed)!);
-      out.push(`| k${t} d2 | ${a} | ${kDesc} | ${xs[0]!.budget} | ${xs.length} | ${pc(mean(acc))} ± ${pc(sd(acc))} % | ${acc.map(pc).join(', ')} | ${a === 'uniform' ? '' : `${diffs.length ? `${pc(mean(diffs))} ± ${pc(sd(diffs))} pp` : ''}`} |`);
+      out.push(`| k${t} d2 | ${a} | ${kDesc} | ${xs[0]!.budget} | ${xs.length} | ${pc(mean(acc))} ± ${pc(sd(acc))} % | ${acc.map(pc).join(', ')} | ${a === 'uniform' ? '' : paired(xs, uni)} | ${a === 'uniform' || a === 'per-layer' ? '' : paired(xs, lay)} |`);
     }
   }
   out.push('');
