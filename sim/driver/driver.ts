@@ -39,6 +39,11 @@ export interface OutputParams {
 export interface Job {
   name?: string;
   control: Control;
+  /**
+   * TR mode, optional: one k per channel tile (output channels m0 .. m0 + C − 1, C = the array's columns),
+   * overriding control.k for that tile's descriptor (k is a per-tile control register: per-block budgets).
+   */
+  tileK?: number[];
   /** M×K weights */
   W: number[][];
   /** N×K data vectors */
@@ -84,6 +89,12 @@ export interface Streams {
   blocks?: { w: bigint[][]; x: bigint[][] };
 }
 
+/** The control registers of the channel tile starting at output channel m0 (job.tileK overrides k). */
+export function tileControl(d: Pick<Derived, 'C'>, job: Job, m0: number): Control {
+  const k = job.tileK?.[Math.floor(m0 / d.C)];
+  return k === undefined ? job.control : { ...job.control, k };
+}
+
 export function dotSpec(cfg: TrConfig, c: Control): DotSpec {
   return { mode: c.mode, g: c.g, k: c.k, d: c.d, wBits: cfg.wBits, xBits: cfg.xBits, encoding: 'hese' };
 }
@@ -111,6 +122,12 @@ export function checkJob(cfg: TrConfig, job: Job, where: string): void {
   int(c.k, 1, d.kMax, 'control.k (weight terms per group)');
   int(c.d, 1, d.TX, 'control.d (data terms per value)');
   if (!Array.isArray(job.W) || job.W.length === 0) bad('weights must be a non-empty M×K matrix');
+  if (job.tileK !== undefined) {
+    if (c.mode !== 'tr') bad('tileK (per-tile k) needs TR mode');
+    const tiles = Math.ceil(job.W.length / d.C);
+    if (!Array.isArray(job.tileK) || job.tileK.length !== tiles) bad(`tileK must have one k per channel tile (${tiles})`);
+    job.tileK.forEach((k, i) => int(k, 1, d.kMax, `tileK[${i}] (weight terms per group)`));
+  }
   if (!Array.isArray(job.X) || job.X.length === 0) bad('inputs must be a non-empty N×K matrix');
   const K = (job.W[0] ?? []).length;
   if (K < 1) bad('K (row length) must be at least 1');
@@ -147,7 +164,19 @@ export function checkOutStage(d: Pick<Derived, 'BBW' | 'MULW' | 'maxShift'>, o: 
 
 /** Golden-model results of a job (bit-exact with the hardware). */
 export function modelJob(cfg: TrConfig, job: Job): JobResult {
-  const { acc, termPairs } = matmul(job.W, job.X, dotSpec(cfg, job.control));
+  const C = derive(cfg).C;
+  let acc: number[][];
+  let termPairs = 0;
+  if (!job.tileK) ({ acc, termPairs } = matmul(job.W, job.X, dotSpec(cfg, job.control)));
+  else {
+    // per-tile k: each channel tile's columns with its own budget
+    acc = job.X.map(() => []);
+    for (let m0 = 0; m0 < job.W.length; m0 += C) {
+      const r = matmul(job.W.slice(m0, m0 + C), job.X, dotSpec(cfg, tileControl({ C }, job, m0)));
+      r.acc.forEach((row, n) => (acc[n] as number[]).push(...row));
+      termPairs += r.termPairs;
+    }
+  }
   const y = acc.map((row) => row.map((a, m) => requant(a, job.out.bias[m] as number, job.out.mul[m] as number, job.out.shift[m] as number, cfg.xBits, job.out.relu)));
   return { acc, y, termPairs };
 }
@@ -188,12 +217,10 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks
     const K = (job.W[0] as number[]).length;
     const M = job.W.length;
     const N = job.X.length;
-    const { kEff, dEff } = effective(d, c);
     const ngroups = Math.ceil(K / c.g);
     const beatsPerGroup = Math.ceil(c.g / d.L);
-    const spec = dotSpec(cfg, c);
-    // weights are prepared (TR'd) offline, once per channel
-    const wTerms = job.W.map((row) => prepareWeights(row, spec));
+    // weights are prepared (TR'd) offline, once per channel, with the k of the channel's tile
+    const wTerms = job.W.map((row, m) => prepareWeights(row, dotSpec(cfg, tileControl(d, job, m - (m % d.C)))));
     const xMemo = new Map<number, { beats: bigint[]; block: number }>();
     const dataBeats = (n0: number): { beats: bigint[]; block: number } => {
       const hit = xMemo.get(n0);
@@ -220,6 +247,8 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks
       return entry;
     };
     for (let m0 = 0; m0 < M; m0 += d.C) {
+      const tc = tileControl(d, job, m0);
+      const { kEff, dEff } = effective(d, tc);
       // weights: kEff slots per group, each one term per column
       const wBeats: bigint[] = [];
       for (let gi = 0; gi < ngroups; gi++) {
@@ -243,10 +272,10 @@ export function buildStreams(cfg: TrConfig, jobs: readonly Job[], opts: { blocks
       const params = tileParams(d, job.out, m0, M);
       for (let n0 = 0; n0 < N; n0 += d.R) {
         const x = dataBeats(n0);
-        streams.tiles.push({ job: ji, m0, n0, control: c, kEff, dEff, beatsPerGroup, ngroups, ...(streams.blocks ? { wBlock, xBlock: x.block } : {}) });
+        streams.tiles.push({ job: ji, m0, n0, control: tc, kEff, dEff, beatsPerGroup, ngroups, ...(streams.blocks ? { wBlock, xBlock: x.block } : {}) });
         streams.t.push({
           in_t_mode: c.mode === 'tr' ? 1n : 0n,
-          in_t_k: BigInt(c.k),
+          in_t_k: BigInt(tc.k),
           in_t_d: BigInt(c.d),
           in_t_g: BigInt(c.g),
           in_t_ngroups: BigInt(ngroups),

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../sim/model/index.ts';
+import { resolveConfig } from '../../gen/config.ts';
 import type { LayerTerms } from '../../workloads/mnist/qmlp.ts';
 import { cnnHwConfig, runCnnHardware } from '../../workloads/cnn/hw.ts';
 import { convLayers, quantizeCnn, type Qcnn } from '../../workloads/cnn/qcnn.ts';
@@ -38,6 +39,23 @@ describe(`CNN on the simulated array (random net, seed ${SEED})`, () => {
     }
     // TR at these budgets takes fewer cycles than conventional mode on the same hardware
     expect(r.cycleRatio).toBeGreaterThan(1);
+  }, 600_000);
+
+  it('per-block budgets: one k per channel tile (a 4-column array, so c1 and pw have two tiles each) match the golden model, inferCnn and the schedule', async () => {
+    const cfg = resolveConfig({ ...cnnHwConfig(q), name: 'trcnn4', cols: 4 }, 'test');
+    const blocks: LayerTerms[] = [
+      { mode: 'tr', g: 4, k: 3, d: 2, blocks: { c: 4, k: [3, 1] } },
+      { mode: 'tr', g: 8, k: 2, d: 2, blocks: { c: 4, k: [1, 2] } },
+      { mode: 'tr', g: 8, k: 4, d: 2, blocks: { c: 4, k: [4, 2] } },
+      { mode: 'tr', g: 8, k: 5, d: 3 },
+    ];
+    const log: string[] = [];
+    const r = await runCnnHardware(q, samples.slice(0, 2), blocks, { cfg, onProgress: (m) => log.push(m) });
+    const m = r.modes.find((x) => x.mode === 'tr')!;
+    const ctx = `${m.mismatchExamples.join('; ')}\n${log.join('\n')}`;
+    expect(m.mismatches, ctx).toBe(0);
+    expect(m.cyclesEqualSchedule, ctx).toBe(true);
+    expect(m.predictionsEqualModel, ctx).toBe(true);
   }, 600_000);
 
   it('a corrupted weight is reported as mismatches against references from the intact net', async () => {

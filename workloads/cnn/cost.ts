@@ -3,7 +3,8 @@
  *   - macs: real multiply-accumulates (a depthwise layer's lowered zeros are not counted);
  *   - loweredMacs: what the array computes after lowering (block-diagonal zeros included);
  *   - budget term pairs (the fixed hardware schedule, over the lowered jobs, same for every setting):
- *     conventional = K·T_w·T_x per dot product, TR = ⌈K/g⌉·min(k, g·T_w)·min(d, T_x) (T = HESE term bound);
+ *     conventional = K·T_w·T_x per dot product, TR = ⌈K/g⌉·min(k, g·T_w)·min(d, T_x) (T = HESE term bound;
+ *     with per-block budgets each output channel's dot product uses its block's k);
  *   - measured term pairs: counted by inferCnn on real data;
  *   - ACE = Σ MACs·b_w·b_x (nominal widths; TR: effective widths b_w,eff = 2·min(k, g·T_w)/g, b_x,eff = 2·min(d, T_x));
  *   - ACEv2 (every operation priced by its operand widths, PikeLPN-style):
@@ -21,7 +22,7 @@ import { convOutSize, convParts } from '../../sim/model/conv.ts';
 import { bitsFor } from '../../gen/config.ts';
 import { maxPrefixMagnitude } from '../../sim/model/terms.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
-import { convAccumulatorBound, termBound, type QConv, type Qcnn } from './qcnn.ts';
+import { channelK, checkBlocks, convAccumulatorBound, termBound, type QConv, type Qcnn } from './qcnn.ts';
 
 export interface Elementwise {
   biasAdds: number;
@@ -137,9 +138,22 @@ export function convCost(L: QConv, t: LayerTerms, xBits: number, bundle: number)
   let budget = 0;
   for (const p of convParts(L.geom, bundle)) {
     lowered += pix * p.outC * p.K;
-    budget += pix * p.outC * dotBudget(p.K, t, L.wBits, xBits);
+    if (t.mode === 'tr' && t.blocks) for (let o = p.o0; o < p.o0 + p.outC; o++) budget += pix * dotBudget(p.K, { ...t, k: channelK(t, o) }, L.wBits, xBits);
+    else budget += pix * p.outC * dotBudget(p.K, t, L.wBits, xBits);
   }
-  const { bw, bx } = effBits(t, L.wBits, xBits);
   const accW = bitsFor(convAccumulatorBound(L, xBits)) + 1;
-  return { macs, loweredMacs: lowered, budget, ace: macs * bw * bx, outputs: pix * L.geom.outC, accW };
+  let ace: number;
+  if (t.mode === 'tr' && t.blocks) {
+    // per-block budgets: each output channel's MACs at its own effective weight width
+    checkBlocks(t, L.geom.outC, L.name);
+    ace = 0;
+    for (let o = 0; o < L.geom.outC; o++) {
+      const { bw, bx } = effBits({ ...t, k: channelK(t, o) }, L.wBits, xBits);
+      ace += (macs / L.geom.outC) * bw * bx;
+    }
+  } else {
+    const { bw, bx } = effBits(t, L.wBits, xBits);
+    ace = macs * bw * bx;
+  }
+  return { macs, loweredMacs: lowered, budget, ace, outputs: pix * L.geom.outC, accW };
 }

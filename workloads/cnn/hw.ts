@@ -17,7 +17,7 @@ import { checkJob, type Job } from '../../sim/driver/driver.ts';
 import { type ConvPart, convOutSize, convParts, im2col, weightMatrix } from '../../sim/model/conv.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
 import { Comparison, controlFor, modeResult, runLayerJob, type HwModeResult } from '../mnist/hw.ts';
-import { convAccumulatorBound, convLayers, inferCnn, poolLayer, prepareCnn, quantizeImage, type CnnInferResult, type Qcnn } from './qcnn.ts';
+import { channelK, checkBlocks, convAccumulatorBound, convLayers, inferCnn, poolLayer, prepareCnn, quantizeImage, type CnnInferResult, type Qcnn } from './qcnn.ts';
 
 /**
  * The array for the CNN: preset `mnist` (4×8, G = 16) with term-by-value cells taking P = 2 weight terms per
@@ -48,13 +48,19 @@ export function cnnHwConfig(q: Qcnn): TrConfig {
 export function convJobs(cfg: TrConfig, q: Qcnn, convIndex: number, xs: readonly (readonly number[])[], t: LayerTerms): { part: ConvPart; job: Job }[] {
   const L = convLayers(q)[convIndex];
   if (!L) throw new RangeError(`no conv layer ${convIndex}`);
+  // per-block budgets: a block is one channel tile (C = cfg.cols channels) with its own k register
+  const blocks = t.mode === 'tr' ? t.blocks : undefined;
+  if (blocks && blocks.c !== cfg.cols) throw new UserError(`${L.name}: budget blocks of ${blocks.c} channels, but a channel tile of the array has ${cfg.cols}`);
+  if (blocks) checkBlocks(t, L.geom.outC, L.name);
   return convParts(L.geom, cfg.cols).map((part) => {
+    if (blocks && part.o0 % cfg.cols !== 0) throw new UserError(`${L.name}: part at channel ${part.o0} is not aligned to the channel tiles`);
     const X: number[][] = [];
     for (const x of xs) X.push(...im2col(x, L.geom, part));
     const ch = Array.from({ length: part.outC }, (_, o) => part.o0 + o);
     const job: Job = {
       name: `${L.name} channels ${part.o0}..${part.o0 + part.outC - 1}`,
       control: controlFor(cfg, t),
+      ...(blocks && t.mode === 'tr' ? { tileK: Array.from({ length: Math.ceil(part.outC / cfg.cols) }, (_, i) => channelK(t, part.o0 + i * cfg.cols)) } : {}),
       W: weightMatrix(L.Wq, L.geom, part),
       X,
       out: {

@@ -14,14 +14,15 @@
  * Learned fractional budgets (FracBits on TR budgets): with a real budget k_l = n + a (0 ≤ a < 1), the forward
  * weights interpolate between the revealed weights at n and at n + 1: w = (1 − a)·TR_n(w) + a·TR_{n+1}(w); the
  * gradient of the loss with respect to a is Σ dL/dw · (TR_{n+1}(w) − TR_n(w)) (the weight gradient the trainer
- * computes is dL/dw of the transformed weights).
+ * computes is dL/dw of the transformed weights). The same holds per block of output channels with one real
+ * budget per block (per-block budgets, fracbits.ts budgetUnits).
  */
 import { roundHalfAway } from '../../sim/model/quant.ts';
 import { maxMagnitude } from '../../sim/model/terms.ts';
-import { dataTables, weightScale, type LayerTerms } from '../mnist/qmlp.ts';
+import { dataTables, weightScale, type LayerTerms, type TermBlocks } from '../mnist/qmlp.ts';
 import type { ForwardTransform } from './net.ts';
 import { type Folded, ohwiToOihw } from './fold.ts';
-import { type Qcnn, revealConvWeights } from './qcnn.ts';
+import { type Qcnn, channelK, checkBlocks, revealConvWeights } from './qcnn.ts';
 
 /** OIHW back to OHWI (the trainer's layout). */
 export function oihwToOhwi(w: ArrayLike<number>, O: number, kh: number, kw: number, I: number): Float32Array {
@@ -68,6 +69,9 @@ export function quantizeWeightsOIHW(w: Float32Array, O: number, wBits: number, p
 /**
  * Revealed, dequantized weights of one layer in the trainer's layout for a real budget k (fractional k
  * interpolates between ⌊k⌋ and ⌊k⌋ + 1); also returns the difference TR_{n+1} − TR_n for the budget gradient.
+ * With per-block budgets (t.blocks, real values) every block of output channels interpolates with its own k.
+ * `alwaysDk`: return TR_{n+1} − TR_n also where every k is an integer (the forward weights are then exactly
+ * TR_k; the difference is the one-sided derivative, so budgets sitting on an integer still get a gradient).
  */
 export function fakeQuantWeights(
   wOhwi: Float32Array,
@@ -75,6 +79,7 @@ export function fakeQuantWeights(
   ql: QatLayer,
   t: LayerTerms,
   bundle: number,
+  alwaysDk = false,
 ): { w: Float32Array; dk?: Float32Array } {
   const F = folded.layers[ql.l];
   if (F?.kind !== 'conv') throw new RangeError(`FLayer ${ql.l} is not a conv layer`);
@@ -85,15 +90,17 @@ export function fakeQuantWeights(
   const per = w.length / g.outC;
   const deq = (e: Int32Array): Float32Array => oihwToOhwi(Float32Array.from(e, (v, i) => v * (scale[Math.floor(i / per)] as number)), g.outC, g.kh, g.kw, I);
   if (t.mode !== 'tr') return { w: deq(Wq) };
-  const n = Math.floor(t.k);
-  const a = t.k - n;
-  const lo = revealConvWeights(Wq, g, ql.wBits, { ...t, k: n }, bundle);
-  if (a === 0) return { w: deq(lo) };
-  const hi = revealConvWeights(Wq, g, ql.wBits, { ...t, k: n + 1 }, bundle);
+  checkBlocks(t, g.outC, F.name);
+  const mapK = (f: (k: number) => number): LayerTerms => ({ ...t, k: f(t.k), ...(t.blocks ? { blocks: { c: t.blocks.c, k: t.blocks.k.map(f) } } : {}) });
+  // per output channel: the fraction a_o = k_o − ⌊k_o⌋ (o is the outermost index of OHWI as of OIHW)
+  const frac = Float64Array.from({ length: g.outC }, (_, o) => channelK(t, o) - Math.floor(channelK(t, o)));
+  const lo = revealConvWeights(Wq, g, ql.wBits, mapK(Math.floor), bundle);
+  if (!alwaysDk && frac.every((a) => a === 0)) return { w: deq(lo) };
+  const hi = revealConvWeights(Wq, g, ql.wBits, mapK((k) => Math.floor(k) + 1), bundle);
   const wl = deq(lo);
   const wh = deq(hi);
   const dk = Float32Array.from(wh, (v, i) => v - (wl[i] as number));
-  return { w: Float32Array.from(wl, (v, i) => v + a * (dk[i] as number)), dk };
+  return { w: Float32Array.from(wl, (v, i) => v + (frac[Math.floor(i / per)] as number) * (dk[i] as number)), dk };
 }
 
 /** Fake-quantize an activation batch: xBits with scale s, each value capped to d HESE terms. */
@@ -110,14 +117,15 @@ export function fakeQuantActs(a: Float32Array, s: number, xBits: number, d: numb
 
 /**
  * The QAT transform for per-layer settings (indexed like the conv layers of q). `budget(l)` may override the
- * budget k of conv layer l with a real value (FracBits); `onDk` receives TR_{n+1} − TR_n per layer and step.
+ * budget of conv layer l with a real value, or with real per-block values (FracBits); `onDk` receives
+ * TR_{n+1} − TR_n per layer and step (in the trainer's weight layout); `alwaysDk` also at integer budgets.
  */
 export function trTransform(
   folded: Folded,
   q: Qcnn,
   terms: readonly LayerTerms[],
   bundle: number,
-  hooks: { budget?: (convIndex: number) => number | undefined; onDk?: (convIndex: number, dk: Float32Array | undefined) => void } = {},
+  hooks: { budget?: (convIndex: number) => number | TermBlocks | undefined; onDk?: (convIndex: number, dk: Float32Array | undefined) => void; alwaysDk?: boolean } = {},
 ): ForwardTransform {
   const layers = qatLayers(folded, q);
   const convIndex = new Map<number, number>();
@@ -130,8 +138,8 @@ export function trTransform(
       if (!ql || c === undefined) return w;
       const t = terms[c] as LayerTerms;
       const k = hooks.budget?.(c);
-      const tt = t.mode === 'tr' && k !== undefined ? { ...t, k } : t;
-      const r = fakeQuantWeights(w, folded, ql, tt, bundle);
+      const tt = t.mode !== 'tr' || k === undefined ? t : typeof k === 'number' ? { ...t, k, blocks: undefined } : { ...t, blocks: k };
+      const r = fakeQuantWeights(w, folded, ql, tt, bundle, hooks.alwaysDk ?? false);
       hooks.onDk?.(c, r.dk);
       return r.w;
     },

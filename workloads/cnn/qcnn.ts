@@ -256,13 +256,14 @@ export function prepareCnn(q: Qcnn, terms: readonly LayerTerms[], bundle: number
 
 /** One conv layer for one term setting: its parts' effective weights (K × outC) and per-index term counts. */
 export function prepareConv(L: QConv, t: LayerTerms, bundle: number): PreparedConv {
+  checkBlocks(t, L.geom.outC, L.name);
   let weightTerms = 0;
   const parts = convParts(L.geom, bundle).map((part) => {
     const W = weightMatrix(L.Wq, L.geom, part);
     const WT = new Int32Array(part.K * part.outC);
     const colTerms = new Float64Array(part.K);
     W.forEach((row, o) => {
-      const vals = t.mode === 'tr' ? revealVector(row, L.wBits, { g: t.g, k: t.k }) : { values: row, terms: row.map((v) => encode(v, 'hese')) };
+      const vals = t.mode === 'tr' ? revealVector(row, L.wBits, { g: t.g, k: channelK(t, part.o0 + o) }) : { values: row, terms: row.map((v) => encode(v, 'hese')) };
       vals.values.forEach((v, r) => {
         WT[r * part.outC + o] = v;
         const n = (vals.terms[r] as unknown[]).length;
@@ -419,6 +420,24 @@ export const convLayers = (q: Qcnn): QConv[] => q.layers.filter((L): L is QConv 
 /** HESE term bound of a width (T_w, T_x). */
 export const termBound = (bits: number): number => maxTerms(bits, 'hese');
 
+type TrTerms = Extract<LayerTerms, { mode: 'tr' }>;
+
+/** The budget k of output channel o of a TR setting: its block's k (per-block budgets) or the layer's k. */
+export function channelK(t: TrTerms, o: number): number {
+  if (!t.blocks) return t.k;
+  const k = t.blocks.k[Math.floor(o / t.blocks.c)];
+  if (k === undefined) throw new RangeError(`no budget for output channel ${o} (${t.blocks.k.length} blocks of ${t.blocks.c})`);
+  return k;
+}
+
+/** Per-block budgets must cover the layer's outC channels exactly: ⌈outC / c⌉ blocks. */
+export function checkBlocks(t: LayerTerms, outC: number, where: string): void {
+  if (t.mode !== 'tr' || !t.blocks) return;
+  const { c, k } = t.blocks;
+  if (!Number.isInteger(c) || c < 1) throw new RangeError(`${where}: block size must be an integer ≥ 1, got ${c}`);
+  if (k.length !== Math.ceil(outC / c)) throw new RangeError(`${where}: ${k.length} block budgets for ${outC} channels in blocks of ${c}`);
+}
+
 /**
  * Effective (term-revealed) weights of a conv layer in OIHW, through the same lowering as the array: each part's
  * lowered rows are revealed (group g, budget k) and mapped back. Conventional mode returns a copy.
@@ -426,13 +445,14 @@ export const termBound = (bits: number): number => maxTerms(bits, 'hese');
 export function revealConvWeights(Wq: Int32Array, geom: ConvGeom, wBits: number, t: LayerTerms, bundle: number): Int32Array {
   const out = Int32Array.from(Wq);
   if (t.mode !== 'tr') return out;
+  checkBlocks(t, geom.outC, 'revealConvWeights');
   const I = geom.inC / geom.groups;
   const O = geom.outC / geom.groups;
   for (const part of convParts(geom, bundle)) {
     weightMatrix(Wq, geom, part).forEach((row, oo) => {
       const o = part.o0 + oo;
       const j = Math.floor(oo / O);
-      const vals = revealVector(row, wBits, { g: t.g, k: t.k }).values;
+      const vals = revealVector(row, wBits, { g: t.g, k: channelK(t, o) }).values;
       for (let tap = 0; tap < geom.kh * geom.kw; tap++) {
         const ky = Math.floor(tap / geom.kw);
         const kx = tap % geom.kw;

@@ -25,7 +25,7 @@ export interface CnnPoint {
 
 export type Samples = readonly { pixels: Float32Array; label: number }[];
 
-/** Prepared conv layers cached per (layer, g, k); d only changes the data cap. */
+/** Prepared conv layers cached per (layer, g, k or per-block ks); d only changes the data cap. */
 export class PreparedCnnCache {
   private readonly memo = new Map<string, PreparedConv>();
   constructor(
@@ -37,7 +37,7 @@ export class PreparedCnnCache {
     if (terms.length !== convs.length) throw new RangeError(`${terms.length} settings for ${convs.length} conv layers`);
     return convs.map((L, l) => {
       const t = terms[l] as LayerTerms;
-      const key = `${l}/${t.mode === 'tr' ? `${t.g}/${t.k}` : 'conv'}`;
+      const key = `${l}/${t.mode === 'tr' ? `${t.g}/${t.blocks ? `b${t.blocks.c}:${t.blocks.k.join(',')}` : t.k}` : 'conv'}`;
       let p = this.memo.get(key);
       if (!p) {
         p = prepareConv(L, t.mode === 'tr' ? { ...t, d: 1 } : t, this.bundle);

@@ -153,8 +153,18 @@ export function quantizeInput(q: QMlp, pixels: Float32Array): Int32Array {
   return x;
 }
 
+/**
+ * Per-block TR budgets of a conv layer (workloads/cnn only): output channels b·c .. b·c + c − 1 keep k[b] terms
+ * per group (c = the array's column count, so a block is one channel tile with its own k register). The
+ * layer's scalar `k` is then ignored by the CNN code paths (qcnn.ts channelK); the MLP code does not accept it.
+ */
+export interface TermBlocks {
+  c: number;
+  k: readonly number[];
+}
+
 /** How a layer's weights and data are reduced to terms. */
-export type LayerTerms = { mode: 'conventional' } | { mode: 'tr'; g: number; k: number; d: number };
+export type LayerTerms = { mode: 'conventional' } | { mode: 'tr'; g: number; k: number; d: number; blocks?: TermBlocks };
 
 /** Effective weights of a layer (values of the kept terms), transposed for sparse-input accumulation. */
 export interface PreparedLayer {
@@ -180,6 +190,7 @@ export function prepareLayer(q: QLayer, wBits: number, t: LayerTerms, encoding: 
   const colTerms = new Float64Array(q.inDim);
   let weightTerms = 0;
   if (t.mode === 'tr' && !(Number.isInteger(t.d) && t.d >= 1)) throw new RangeError(`data cap d must be an integer ≥ 1, got ${t.d}`);
+  if (t.mode === 'tr' && t.blocks) throw new RangeError('per-block budgets are supported by the CNN code only');
   for (let o = 0; o < q.outDim; o++) {
     const row = Array.from(q.Wq.subarray(o * q.inDim, (o + 1) * q.inDim));
     const put = (i: number, v: number, nTerms: number): void => {

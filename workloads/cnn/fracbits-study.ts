@@ -1,0 +1,219 @@
+/**
+ * npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--extra] [--report]
+ *
+ * Seed study: uniform budgets vs learned per-layer budgets vs learned per-block budgets (one k per block of 8
+ * output channels = one channel tile of the 8-column array) at equal fixed-schedule term pairs, TR g8 d2, all
+ * fine-tuned the same way (the `npm run cnn` QAT fine-tuning: 3 epochs, lr/4, TR in the loop), over several
+ * fine-tuning seeds; accuracy on the 2,004 test digits through the fully integer pipeline (cli.ts evalPtq).
+ *
+ * The learned budgets come from one FracBits run per (target, granularity) with training seed 1, the same
+ * method for both granularities (fracbits.ts budgetUnits): budgets start at the uniform k, Adam on dCE/dk
+ * (alwaysDk: a gradient also at integer k), a projected update (every k in [1, g·T_w], the cost exactly on
+ * the target), 3 epochs; then roundBudgets with fill (cost ≤ target, spare budget used up as far as the
+ * slopes allow, so every allocation has (nearly) the uniform allocation's term pairs). --extra adds the per-layer allocations of the
+ * README run (penalty method). Results are appended to the JSON file after every run (re-runs hit the
+ * fine-tuning cache in workloads/cnn/cache). Progress on stderr; at the end (or with --report alone, from
+ * the JSON file) a markdown summary on stdout: per target and allocation mean ± sample sd over seeds, the
+ * per-seed accuracies and the budget term pairs.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadMnist } from '../mnist/data.ts';
+import type { LayerTerms } from '../mnist/qmlp.ts';
+import { CNN_DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
+import { calibrationInputs, foldNet } from './fold.ts';
+import { budgetUnits, fracCost, fracStep, roundBudgets, unitBudget, unitGradients, unitsToTerms, type BudgetUnit, type FracState } from './fracbits.ts';
+import type { CnnParams } from './net.ts';
+import { trTransform } from './qat.ts';
+import { convLayers, quantizeCnn, termBound, type QcnnOptions } from './qcnn.ts';
+import { PreparedCnnCache, evaluateCnnPoint } from './sweep.ts';
+import { trainCnn, trainCnnCached, type CnnTrainOptions } from './train.ts';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const targets = (arg('targets') ?? '4,6').split(',').map(Number);
+const nSeeds = Number(arg('seeds') ?? 5);
+const firstSeed = Number(arg('first-seed') ?? 1);
+const outFile = arg('out') ?? 'scratch/fracbits-blocks.json';
+const extra = process.argv.includes('--extra');
+
+const G = 8;
+const D = 2;
+const BUNDLE = 8;
+const BLOCK = 8;
+const X_BITS = 8;
+const QAT_EPOCHS = 3;
+const BASE: QcnnOptions = { wBits: 8, xBits: X_BITS, biasBits: 16, maxShift: 31, quantile: 0.9999, scales: { kind: 'int', bits: 8 } };
+const K_MIN = 1;
+const K_MAX = G * termBound(8);
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+const mean = (a: readonly number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
+const sd = (a: readonly number[]): number => (a.length < 2 ? NaN : Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)));
+const pc = (v: number): string => (100 * v).toFixed(2);
+
+/** The markdown summary of a results file. */
+function report(st: { runs: Run[]; learned: Learned[] }): string {
+  const out: string[] = [];
+  const tgs = [...new Set(st.runs.map((r) => r.target))].sort((a, b) => a - b);
+  out.push('| target | allocation | k (per layer; per block: layer min–max) | budget term pairs / image | n | mean ± sd | per seed (seed order) | Δ vs uniform (paired mean ± sd, t) | Δ vs per-layer (paired, t) |');
+  out.push('|---|---|---|---:|---:|---:|---|---:|---:|');
+  const paired = (xs: readonly Run[], base: ReadonlyMap<number, number>): string => {
+    const d = xs.filter((r) => base.has(r.seed)).map((r) => r.accuracy - base.get(r.seed)!);
+    if (d.length < 2) return '';
+    return `${pc(mean(d))} ± ${pc(sd(d))} pp, t = ${(mean(d) / (sd(d) / Math.sqrt(d.length))).toFixed(2)}`;
+  };
+  for (const t of tgs) {
+    const rs = st.runs.filter((r) => r.target === t);
+    const allocNames = [...new Set(rs.map((r) => r.alloc))];
+    const uni = new Map(rs.filter((r) => r.alloc === 'uniform').map((r) => [r.seed, r.accuracy]));
+    const lay = new Map(rs.filter((r) => r.alloc === 'per-layer').map((r) => [r.seed, r.accuracy]));
+    for (const a of allocNames) {
+      const xs = rs.filter((r) => r.alloc === a).sort((x, y) => x.seed - y.seed);
+      const acc = xs.map((r) => r.accuracy);
+      const terms = xs[0]!.terms;
+      const kDesc = terms.map((tt) => (tt.mode !== 'tr' ? 'conv' : tt.blocks ? `${Math.min(...tt.blocks.k)}–${Math.max(...tt.blocks.k)}` : `${tt.k}`)).join('/');
+      out.push(`| k${t} d2 | ${a} | ${kDesc} | ${xs[0]!.budget} | ${xs.length} | ${pc(mean(acc))} ± ${pc(sd(acc))} % | ${acc.map(pc).join(', ')} | ${a === 'uniform' ? '' : paired(xs, uni)} | ${a === 'uniform' || a === 'per-layer' ? '' : paired(xs, lay)} |`);
+    }
+  }
+  out.push('');
+  for (const l of st.learned) out.push(`- learned ${l.alloc} k${l.target} (${l.units} units, ${l.seconds.toFixed(0)} s): real ${l.learned.map((v) => v.toFixed(2)).join('/')} → ${l.ks.join('/')} (cost ${l.cost} of ${l.targetCost})`);
+  const fresh = st.runs.filter((r) => !r.cached).map((r) => r.seconds);
+  if (fresh.length) out.push(`- fine-tune + evaluation per run: ${mean(fresh).toFixed(0)} s mean (${Math.min(...fresh).toFixed(0)}–${Math.max(...fresh).toFixed(0)} s, ${fresh.length} runs)`);
+  return out.join('\n') + '\n';
+}
+if (process.argv.includes('--report')) {
+  process.stdout.write(report(JSON.parse(readFileSync(outFile, 'utf8')) as { runs: Run[]; learned: Learned[] }));
+  process.exit(0);
+}
+
+const split = loadMnist();
+const trainSet = split.train;
+const test = split.test;
+const calibSet = trainSet.filter((_, i) => i % 16 === 0);
+const trainOpts: CnnTrainOptions = { ...CNN_DEFAULT_TRAIN_OPTIONS };
+const trained = trainCnnCached(trainSet, trainOpts);
+log(`float net: ${trained.cached ? 'cached' : `trained in ${trained.trainSeconds.toFixed(0)} s`}`);
+const params = trained.params;
+const folded = foldNet(params);
+const q8 = quantizeCnn(folded.layers, calibrationInputs(params, folded, calibSet), folded.inShape, BASE);
+const convs = convLayers(q8);
+const specIdx = convs.map((L) => folded.specIndex[q8.layers.indexOf(L)] as number);
+const outC = convs.map((L) => L.geom.outC);
+
+interface Run {
+  target: number;
+  alloc: string;
+  seed: number;
+  terms: LayerTerms[];
+  budget: number;
+  accuracy: number;
+  correct: number;
+  seconds: number;
+  cached: boolean;
+}
+interface Learned {
+  target: number;
+  alloc: string;
+  units: number;
+  learned: number[];
+  /** rounded with fill (used) */
+  ks: number[];
+  /** rounded without fill (roundBudgets as `npm run cnn` calls it) */
+  ksNoFill?: number[];
+  cost: number;
+  targetCost: number;
+  seconds: number;
+}
+const state: { runs: Run[]; learned: Learned[] } = existsSync(outFile) ? (JSON.parse(readFileSync(outFile, 'utf8')) as { runs: Run[]; learned: Learned[] }) : { runs: [], learned: [] };
+const save = (): void => writeFileSync(outFile, JSON.stringify(state, null, 1) + '\n');
+
+/** The `npm run cnn` fine-tuning (cli.ts fineTune, with a seed) and the integer evaluation on the test digits (cli.ts evalPtq). */
+function fineTuneEval(terms: LayerTerms[], seed: number): { accuracy: number; correct: number; budget: number; seconds: number; cached: boolean } {
+  const t0 = performance.now();
+  const r = trainCnnCached(trainSet, {
+    ...trainOpts,
+    seed,
+    init: params,
+    epochs: QAT_EPOCHS,
+    lr: CNN_DEFAULT_TRAIN_OPTIONS.lr / 4,
+    transform: trTransform(folded, q8, terms, BUNDLE),
+    transformId: `tr-qat-v1 ${JSON.stringify(terms)} scales ${JSON.stringify(BASE.scales)} g${G} bundle ${BUNDLE}`,
+  });
+  const f = foldNet(r.params);
+  const q = quantizeCnn(f.layers, calibrationInputs(r.params, f, calibSet), f.inShape, BASE);
+  const p = evaluateCnnPoint(new PreparedCnnCache(q, BUNDLE), test, 'fracbits-tr', 'study', terms);
+  return { accuracy: p.accuracy, correct: p.correct, budget: p.cost.budgetTermPairs, seconds: (performance.now() - t0) / 1000, cached: r.cached };
+}
+
+/** FracBits over budget units (per layer or per block), projected, with a gradient at integer k. */
+function learn(units: BudgetUnit[], ku: number, alloc: string): Learned {
+  const slopes = units.map((u) => u.slope);
+  const target = fracCost(units.map(() => ku), slopes);
+  const hit = state.learned.find((l) => l.target === ku && l.alloc === alloc);
+  if (hit) {
+    // (re)round with fill: equal term pairs as far as the slopes allow
+    hit.ksNoFill = roundBudgets(hit.learned, slopes, target, K_MIN, K_MAX);
+    hit.ks = roundBudgets(hit.learned, slopes, target, K_MIN, K_MAX, true);
+    hit.cost = fracCost(hit.ks, slopes);
+    save();
+    return hit;
+  }
+  const t0 = performance.now();
+  const st: FracState = { k: units.map(() => ku), m: units.map(() => 0), v: units.map(() => 0), t: 0 };
+  const fo = { target, slopes, kMin: K_MIN, kMax: K_MAX, lambda: 0, lr: 0.03, project: true };
+  const dks: (Float32Array | undefined)[] = convs.map(() => undefined);
+  const transform = trTransform(folded, q8, convs.map(() => ({ mode: 'tr', g: G, k: ku, d: D })), BUNDLE, { budget: (c) => unitBudget(units, st.k, c), onDk: (c, dk) => (dks[c] = dk), alwaysDk: true });
+  trainCnn(trainSet, {
+    ...trainOpts,
+    init: params as CnnParams,
+    epochs: QAT_EPOCHS,
+    lr: CNN_DEFAULT_TRAIN_OPTIONS.lr / 4,
+    transform,
+    onGradients: (slots) => {
+      const grads = specIdx.map((si) => slots.find((x) => x.layer === si && x.name === 'w')?.grad);
+      fracStep(st, unitGradients(units, outC, (c) => grads[c], (c) => dks[c]), fo);
+    },
+    onProgress: (e, s, n) => void (s === n - 1 && log(`  FracBits ${alloc} k${ku}: epoch ${e + 1} done, k ${st.k.map((v) => v.toFixed(2)).join('/')}`)),
+  });
+  const ks = roundBudgets(st.k, slopes, target, K_MIN, K_MAX, true);
+  const ksNoFill = roundBudgets(st.k, slopes, target, K_MIN, K_MAX);
+  const l: Learned = { target: ku, alloc, units: units.length, learned: st.k.slice(), ks, ksNoFill, cost: fracCost(ks, slopes), targetCost: target, seconds: (performance.now() - t0) / 1000 };
+  state.learned.push(l);
+  save();
+  log(`FracBits ${alloc} k${ku}: ${units.length} units, learned in ${l.seconds.toFixed(0)} s → ${ks.join('/')} (cost ${l.cost} of ${target})`);
+  return l;
+}
+
+// the README's per-layer FracBits allocations (penalty method, `npm run cnn`, seed 1)
+const README_PER_LAYER: Record<number, number[]> = { 4: [5, 4, 3, 6, 2, 4, 6], 6: [9, 6, 4, 7, 5, 6, 8] };
+
+const perLayer = budgetUnits(convs, G, D, X_BITS, BUNDLE, Infinity);
+const perBlock = budgetUnits(convs, G, D, X_BITS, BUNDLE, BLOCK);
+const allocs = new Map<number, [string, LayerTerms[]][]>();
+for (const ku of targets) {
+  const lay = learn(perLayer, ku, 'per-layer');
+  const blk = learn(perBlock, ku, 'per-block');
+  const list: [string, LayerTerms[]][] = [
+    ['uniform', convs.map(() => ({ mode: 'tr', g: G, k: ku, d: D }))],
+    ['per-layer', unitsToTerms(perLayer, lay.ks, convs.length, G, D)],
+    ['per-block', unitsToTerms(perBlock, blk.ks, convs.length, G, D)],
+  ];
+  const rp = README_PER_LAYER[ku];
+  if (extra && rp) list.push(['per-layer (README)', unitsToTerms(perLayer, rp, convs.length, G, D)]);
+  allocs.set(ku, list);
+}
+for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
+  for (const ku of targets) {
+    for (const [alloc, terms] of allocs.get(ku)!) {
+      if (state.runs.some((r) => r.target === ku && r.alloc === alloc && r.seed === seed)) continue;
+      const r = fineTuneEval(terms, seed);
+      state.runs.push({ target: ku, alloc, seed, terms, ...r });
+      save();
+      log(`seed ${seed} k${ku} d${D} ${alloc}: ${(100 * r.accuracy).toFixed(2)} % (${r.correct}/${test.length}), budget ${r.budget}, ${r.seconds.toFixed(0)} s${r.cached ? ' (cached)' : ''}`);
+    }
+  }
+}
+log(`done: ${state.runs.length} runs in ${outFile}`);
+process.stdout.write(report(state));
