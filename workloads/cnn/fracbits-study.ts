@@ -16,7 +16,8 @@
  * the JSON file) a markdown summary on stdout: per target and allocation mean ± sample sd over seeds, the
  * per-seed accuracies and the budget term pairs.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { type ArgSpec, UserError, checkOut, intOption, parseArgs } from '../../gen/cli-util.ts';
 import { loadMnist } from '../mnist/data.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
 import { CNN_DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
@@ -28,15 +29,35 @@ import { convLayers, quantizeCnn, termBound, type QcnnOptions } from './qcnn.ts'
 import { PreparedCnnCache, evaluateCnnPoint } from './sweep.ts';
 import { trainCnn, trainCnnCached, type CnnTrainOptions } from './train.ts';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--extra] [--report]';
+const SPEC: ArgSpec = {
+  targets: { type: 'string', help: 'uniform budgets k whose term pairs are the targets, comma-separated, each 1..32', default: '4,6' },
+  seeds: { type: 'string', help: 'fine-tuning seeds per allocation, 1..100', default: '5' },
+  'first-seed': { type: 'string', help: 'first fine-tuning seed, 1..1000000', default: '1' },
+  out: { type: 'string', help: 'results file (JSON; appended to after every run, re-runs skip what it holds)', default: 'out/cnn-fracbits-study.json' },
+  extra: { type: 'boolean', help: "also fine-tune the per-layer allocations of the README's penalty-method run" },
+  report: { type: 'boolean', help: 'only print the markdown summary of the results file' },
 };
-const targets = (arg('targets') ?? '4,6').split(',').map(Number);
-const nSeeds = Number(arg('seeds') ?? 5);
-const firstSeed = Number(arg('first-seed') ?? 1);
-const outFile = arg('out') ?? 'scratch/fracbits-blocks.json';
-const extra = process.argv.includes('--extra');
+/** Options, checked before any work starts: one `error:` line and exit 2 on bad input. */
+function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; extra: boolean; reportOnly: boolean } {
+  try {
+    const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
+    const targets = String(a['targets']).split(',').map((t) => {
+      if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 32) throw new UserError(`--targets: '${t}' must be an integer 1..32`);
+      return Number(t);
+    });
+    const reportOnly = a['report'] === true;
+    const outFile = String(a['out']);
+    if (reportOnly && !existsSync(outFile)) throw new UserError(`--out: ${outFile} does not exist (nothing to report)`);
+    if (!reportOnly) checkOut(outFile, 'file');
+    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, extra: a['extra'] === true, reportOnly };
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+}
+const { targets, nSeeds, firstSeed, outFile, extra, reportOnly } = options();
 
 const G = 8;
 const D = 2;
@@ -83,7 +104,7 @@ function report(st: { runs: Run[]; learned: Learned[] }): string {
   if (fresh.length) out.push(`- fine-tune + evaluation per run: ${mean(fresh).toFixed(0)} s mean (${Math.min(...fresh).toFixed(0)}–${Math.max(...fresh).toFixed(0)} s, ${fresh.length} runs)`);
   return out.join('\n') + '\n';
 }
-if (process.argv.includes('--report')) {
+if (reportOnly) {
   process.stdout.write(report(JSON.parse(readFileSync(outFile, 'utf8')) as { runs: Run[]; learned: Learned[] }));
   process.exit(0);
 }
@@ -127,7 +148,11 @@ interface Learned {
   seconds: number;
 }
 const state: { runs: Run[]; learned: Learned[] } = existsSync(outFile) ? (JSON.parse(readFileSync(outFile, 'utf8')) as { runs: Run[]; learned: Learned[] }) : { runs: [], learned: [] };
-const save = (): void => writeFileSync(outFile, JSON.stringify(state, null, 1) + '\n');
+const save = (): void => {
+  // whole-file replace, so an interrupted run never leaves a half-written results file
+  writeFileSync(`${outFile}.tmp`, JSON.stringify(state, null, 1) + '\n');
+  renameSync(`${outFile}.tmp`, outFile);
+};
 
 /** The `npm run cnn` fine-tuning (cli.ts fineTune, with a seed) and the integer evaluation on the test digits (cli.ts evalPtq). */
 function fineTuneEval(terms: LayerTerms[], seed: number): { accuracy: number; correct: number; budget: number; seconds: number; cached: boolean } {
