@@ -105,14 +105,17 @@ module @@P@@_seq #(
     wire           n_zero = (in_t_ngroups == {NGW{1'b0}});
     wire [GW-1:0]  s_g  = g_zero ? {{(GW-1){1'b0}}, 1'b1} : g_big ? G[GW-1:0] : in_t_g;
     wire [DW-1:0]  s_d  = d_zero ? {{(DW-1){1'b0}}, 1'b1} : d_big ? TX[DW-1:0] : in_t_d;
-    wire [KW-1:0]  s_k  = k_zero ? {{(KW-1){1'b0}}, 1'b1} : in_t_k;
     wire [NGW-1:0] s_ng = n_zero ? {{(NGW-1){1'b0}}, 1'b1} : in_t_ngroups;
-    wire [KW-1:0]  s_kt   = in_t_mode ? s_k : s_g * TW[KW-1:0];
+    // k_eff - 1 with one subtraction: ceil(k/P) - 1 = floor((k - 1)/P) for the slots of a tv group; k - 1 is
+    // formed from the raw fields beside their checks (k >= 1 and g >= 1 after sanitising)
+    wire [KW-1:0]  k_m1   = k_zero ? {KW{1'b0}} : in_t_k - 1'b1;
     /* verilator lint_off UNUSED */
-    wire [31:0]    s_kp   = ({{(32-KW){1'b0}}, s_kt} + P - 1) / P;   // slots per group (TV)
+    wire [31:0]    gt_m1  = (g_zero ? 32'd1 : g_big ? G : {{(32-GW){1'b0}}, in_t_g}) * TW - 1;
+    wire [KW-1:0]  s_ktm1 = in_t_mode ? k_m1 : gt_m1[KW-1:0];
+    wire [31:0]    s_kpm1 = {{(32-KW){1'b0}}, s_ktm1} / P;   // slots per group - 1 (TV)
     /* verilator lint_on UNUSED */
     wire [DW-1:0]  s_dcap = in_t_mode ? s_d : TX[DW-1:0];
-    wire [KW-1:0]  s_keff = (TV != 0) ? s_kp[KW-1:0] : s_kt;
+    wire [KW-1:0]  s_kem1 = (TV != 0) ? s_kpm1[KW-1:0] : s_ktm1;
     wire [DW-1:0]  s_deff = (TV != 0) ? {{(DW-1){1'b0}}, 1'b1} : s_dcap;
     reg  [TX-1:0]  s_dmask;
     integer dj;
@@ -235,14 +238,14 @@ module @@P@@_seq #(
             begin
                 hd_bad <= g_zero | g_big | d_zero | d_big | k_zero | n_zero;
                 hd_g <= s_g;
-                hd_km1 <= s_keff - 1'b1;
+                hd_km1 <= s_kem1;
                 hd_dm1 <= s_deff - 1'b1;
                 hd_nm1 <= s_ng - 1'b1;
                 hd_dmask <= s_dmask;
                 hd_t1 <= (s_deff == {{(DW-1){1'b0}}, 1'b1});
-                hd_j1 <= (s_keff == {{(KW-1){1'b0}}, 1'b1});
+                hd_j1 <= (s_kem1 == {KW{1'b0}});
                 hd_n1 <= (s_ng == {{(NGW-1){1'b0}}, 1'b1});
-                hd_all <= (s_deff == {{(DW-1){1'b0}}, 1'b1}) && (s_keff == {{(KW-1){1'b0}}, 1'b1}) && (s_ng == {{(NGW-1){1'b0}}, 1'b1});
+                hd_all <= (s_deff == {{(DW-1){1'b0}}, 1'b1}) && (s_kem1 == {KW{1'b0}}) && (s_ng == {{(NGW-1){1'b0}}, 1'b1});
             end
 
             // a tp slot is held for its d_eff cycles; a tv slot lasts one cycle, so the head is passed on every

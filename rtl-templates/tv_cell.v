@@ -43,7 +43,9 @@ module @@P@@_cell #(
 
     // ---- stage A: select (zero when there is no term or no work) ----
     // AND-OR selection: values in pairs (idx[0] picks within a pair); the pair select, decoded once per term
-    // from the higher index bits, also carries the zeroing for no term / no work (reset zeroes the register)
+    // from the higher index bits, also carries the zeroing for no term. No work zeroes the register through
+    // its synchronous reset (with rst), so the row's work bit, which reaches every cell of every row, feeds
+    // one LUT per cell instead of the whole selection tree.
     reg [XV-1:0] sel [0:P-1];
     reg          dec;
     integer p, i;
@@ -51,7 +53,7 @@ module @@P@@_cell #(
         for (p = 0; p < P; p = p + 1) begin
             sel[p] = {XV{1'b0}};
             for (i = 0; i < G; i = i + 2) begin
-                dec = x_work && in_w[p*WT + WT - 1] && (in_w[p*WT + EW + 1 +: IW] >> 1) == (i[IW-1:0] >> 1);
+                dec = in_w[p*WT + WT - 1] && (in_w[p*WT + EW + 1 +: IW] >> 1) == (i[IW-1:0] >> 1);
                 if (i + 1 < G)
                     sel[p] = sel[p] | ((in_w[p*WT + EW + 1] ? in_x[(i+1)*XV +: XV] : in_x[i*XV +: XV]) & {XV{dec}});
                 else
@@ -65,7 +67,7 @@ module @@P@@_cell #(
     reg          a_last;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1) begin
-            a_sel[p] <= rst ? {XV{1'b0}} : sel[p];
+            a_sel[p] <= (rst || !x_work) ? {XV{1'b0}} : sel[p];
             a_neg[p] <= in_w[p*WT + EW];
             a_exp[p] <= in_w[p*WT +: EW];
         end
