@@ -1,24 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../sim/model/index.ts';
-import { calibrationInputs, foldNet, ohwiToOihw } from '../../workloads/cnn/fold.ts';
+import { ohwiToOihw } from '../../workloads/cnn/fold.ts';
 import { cnnCost } from '../../workloads/cnn/cost.ts';
 import { budgetSlope, budgetUnits, fracCost, fracStep, projectBudgets, roundBudgets, unitBudget, unitGradients, unitsToTerms, type FracState } from '../../workloads/cnn/fracbits.ts';
-import { initParams, mnistCnnSpec } from '../../workloads/cnn/net.ts';
-import { fakeQuantWeights, qatLayers, quantizeWeightsOIHW, trTransform } from '../../workloads/cnn/qat.ts';
-import { convLayers, prepareConv, quantizeCnn, revealConvWeights, type FConv } from '../../workloads/cnn/qcnn.ts';
+import { fakeQuantWeights, quantizeWeightsOIHW, trTransform } from '../../workloads/cnn/qat.ts';
+import { convLayers, prepareConv, revealConvWeights } from '../../workloads/cnn/qcnn.ts';
 import type { LayerTerms } from '../../workloads/mnist/qmlp.ts';
+import { qatFixture } from '../qat-fixture.ts';
 
 // per-block budgets (one real k per block of 8 output channels), fixed seeds
 const SEED = 2025;
-const params = initParams(mnistCnnSpec([8, 16, 16]), new Rng(SEED));
-const folded = foldNet(params);
-const rng = new Rng(SEED + 1);
-const imgs = Array.from({ length: 4 }, () => ({ pixels: Float32Array.from({ length: 784 }, () => (rng.next() < 0.7 ? 0 : rng.next())) }));
-const q = quantizeCnn(folded.layers, calibrationInputs(params, folded, imgs), folded.inShape, { wBits: 8, xBits: 8, scales: { kind: 'int', bits: 8 }, biasBits: 16, maxShift: 31, quantile: 0.9999 });
-const layers = qatLayers(folded, q);
-const conv2 = layers.get(3)!; // spec layer 3 = the second conv: 8 → 16 channels, two blocks of 8
-const w = (params.layers[3] as { w: Float32Array }).w;
-const geom = (folded.layers[conv2.l] as FConv).geom;
+// spec layer 3 = the second conv: 8 → 16 channels, two blocks of 8
+const { folded, q, conv2, w, geom, imgs } = qatFixture(SEED, [8, 16, 16]);
 const per = w.length / geom.outC; // 72
 const tr = (k: number): LayerTerms => ({ mode: 'tr', g: 8, k, d: 2 });
 const blocks = (...k: number[]): LayerTerms => ({ mode: 'tr', g: 8, k: Math.max(...k), d: 2, blocks: { c: 8, k } });

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../sim/model/index.ts';
-import { calibrationInputs, foldNet, ohwiToOihw } from '../../workloads/cnn/fold.ts';
-import { initParams, mnistCnnSpec } from '../../workloads/cnn/net.ts';
-import { fakeQuantActs, fakeQuantWeights, oihwToOhwi, qatLayers, quantizeWeightsOIHW, trTransform } from '../../workloads/cnn/qat.ts';
-import { quantizeCnn, revealConvWeights, type FConv } from '../../workloads/cnn/qcnn.ts';
+import { ohwiToOihw } from '../../workloads/cnn/fold.ts';
+import { fakeQuantActs, fakeQuantWeights, oihwToOhwi, quantizeWeightsOIHW, trTransform } from '../../workloads/cnn/qat.ts';
+import { revealConvWeights, type FConv } from '../../workloads/cnn/qcnn.ts';
+import { qatFixture } from '../qat-fixture.ts';
 
-const SEED = 2024;
-const params = initParams(mnistCnnSpec([8, 8, 8]), new Rng(SEED));
-const folded = foldNet(params);
-const rng = new Rng(SEED + 1);
-const imgs = Array.from({ length: 4 }, () => ({ pixels: Float32Array.from({ length: 784 }, () => (rng.next() < 0.7 ? 0 : rng.next())) }));
-const q = quantizeCnn(folded.layers, calibrationInputs(params, folded, imgs), folded.inShape, { wBits: 8, xBits: 8, scales: { kind: 'int', bits: 8 }, biasBits: 16, maxShift: 31, quantile: 0.9999 });
-const layers = qatLayers(folded, q);
-const conv2 = layers.get(3)!; // spec layer 3 = the second conv (8 input channels, so a group of 8 is one tap)
-const w = (params.layers[3] as { w: Float32Array }).w;
-const geom = (folded.layers[conv2.l] as FConv).geom;
+// spec layer 3 = the second conv (8 input channels, so a group of 8 is one tap)
+const { folded, q, conv2, w, geom } = qatFixture(2024, [8, 8, 8]);
 
 describe('QAT fake quantization (workloads/cnn/qat.ts)', () => {
   it('layout round trip OHWI → OIHW → OHWI', () => {
