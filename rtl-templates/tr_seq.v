@@ -10,7 +10,7 @@
 //   term-revealing mode (mode=1): k_eff = k,     d_eff = d
 // With term-by-value cells (TV = 1) a weight slot carries P terms per column and every data value is capped
 // at the edge when it is loaded: a group takes ceil(k_eff/P) slots of one cycle each (d_eff = 1), and the cap
-// (d in TR mode, TX in conventional mode) travels in the control word with the load beats.
+// (d in TR mode, TX in conventional mode) goes to the edges with the load beats (out_dmask, below).
 // For timing, the head descriptor's control fields are sanitised into registers (hd_*) before use, and the
 // counters carry registered "last" flags, so the issue decision is a shallow function of registers.
 // Control word out_cw = {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
@@ -107,7 +107,8 @@ module @@P@@_seq #(
     wire [DW-1:0]  s_d  = d_zero ? {{(DW-1){1'b0}}, 1'b1} : d_big ? TX[DW-1:0] : in_t_d;
     wire [NGW-1:0] s_ng = n_zero ? {{(NGW-1){1'b0}}, 1'b1} : in_t_ngroups;
     // k_eff - 1 with one subtraction: ceil(k/P) - 1 = floor((k - 1)/P) for the slots of a tv group; k - 1 is
-    // formed from the raw fields beside their checks (k >= 1 and g >= 1 after sanitising)
+    // formed from the raw fields beside their checks (k >= 1 and g >= 1 after sanitising). gt_m1 restates
+    // s_g's clamp on purpose: written with s_g the netlist differs and the measured core changes (see README)
     wire [KW-1:0]  k_m1   = k_zero ? {KW{1'b0}} : in_t_k - 1'b1;
     /* verilator lint_off UNUSED */
     wire [31:0]    gt_m1  = (g_zero ? 32'd1 : g_big ? G : {{(32-GW){1'b0}}, in_t_g}) * TW - 1;
