@@ -7,8 +7,9 @@
 // The edge cuts at c = 2q, q the lowest pair that still holds one of the d most significant digits.
 //   (before the sequencer's lane register: the adder, and per pair its nonzero flag and the carry into it;
 //    the cap d is decoded there into a thermometer, which this edge registers next to its capper)
-//   E0 (the beat's cycle): the pairs kept for d, the carry at the cut -> registers
-//   E1: low bits replaced by the carry, + carry -> the "next" group buffer
+//   E0 (the beat's cycle): the pairs kept for d, the carry at the cut, the bits below the cut replaced by that
+//       carry -> registers (so the raw value is not registered a second time)
+//   E1: + the carry -> the "next" group buffer
 // A swap copies next -> active at a group boundary (double buffering, so loading overlaps compute); a beat
 // still in E1 in the swap cycle is copied straight through (bypass), so the two-stage load needs no extra
 // cycle in the schedule. Positions past g, or not written by this group's beats, hold 0.
@@ -48,21 +49,22 @@ module @@P@@_edge #(
     wire [TCW-1:0] unused_t = in_cw[6 +: TCW];
     /* verilator lint_on UNUSED */
 
-    // ---------------- E0: kept pairs, carry at the cut ----------------
-    reg [BX-1:0] e1_x    [0:L-1];
-    reg [NP-1:0] e1_keep [0:L-1];   // pair q holds (or lies above) one of the d most significant digits
+    // ---------------- E0: kept pairs, carry at the cut, low bits replaced ----------------
+    reg [XV-1:0] e1_tv   [0:L-1];   // the value with every bit below the cut replaced by the carry at the cut
     reg          e1_c    [0:L-1];   // NAF carry into the cut (bit 2q of the lowest kept pair q)
     reg          e1_we, e1_clear;
     reg [BCW-1:0] e1_beat;
     reg [L-1:0]  e1_lv;
 
-    integer l, q;
+    integer l, q, i;
     reg [NP-1:0] pnz, pc;              // pair q holds a nonzero digit; the NAF carry into bit 2q
     reg [NP:0]   above;                // one-hot count of the nonzero pairs above pair q
     reg [NP:0]   dm;                   // thermometer of the cap: dm[j] = (d > j)
     reg [TX-1:0] e0_dmask;             // this edge's copy of the cap, aligned with in_cw
-    reg [NP-1:0] e0_keep [0:L-1];
-    reg          e0_c    [0:L-1];
+    reg [NP-1:0] keep;                 // pair q holds (or lies above) one of the d most significant digits
+    reg          c0;
+    reg [XV-1:0] tv0   [0:L-1];
+    reg          e0_c  [0:L-1];
     always @(*) begin
         for (q = 0; q <= NP; q = q + 1) dm[q] = (q < TX) ? e0_dmask[(q < TX) ? q : 0] : 1'b0;
         for (l = 0; l < L; l = l + 1) begin
@@ -71,20 +73,23 @@ module @@P@@_edge #(
             // keep pair q while fewer than d nonzero pairs lie above it (one-hot count against the thermometer)
             above = {{NP{1'b0}}, 1'b1};
             for (q = NP - 1; q >= 0; q = q - 1) begin
-                e0_keep[l][q] = |(above & dm);
+                keep[q] = |(above & dm);
                 if (pnz[q]) above = {above[NP-1:0], 1'b0};
             end
             // carry at the cut: the lowest kept pair's (kept pairs are the top ones)
-            e0_c[l] = 1'b0;
+            c0 = 1'b0;
             for (q = 0; q < NP; q = q + 1)
-                if (e0_keep[l][q] && (q == 0 || !e0_keep[l][(q > 0) ? q - 1 : 0])) e0_c[l] = pc[q];
+                if (keep[q] && (q == 0 || !keep[(q > 0) ? q - 1 : 0])) c0 = pc[q];
+            e0_c[l] = c0;
+            tv0[l] = {in_lanes[l*BX + BX - 1], in_lanes[l*BX +: BX]};
+            for (i = 0; i < 2 * NP && i < XV; i = i + 1)
+                if (!keep[i / 2]) tv0[l][i] = c0;
         end
     end
     always @(posedge clk) begin
         for (l = 0; l < L; l = l + 1) begin
-            e1_x[l]    <= in_lanes[l*BX +: BX];
-            e1_keep[l] <= e0_keep[l];
-            e1_c[l]    <= e0_c[l];
+            e1_tv[l] <= tv0[l];
+            e1_c[l]  <= e0_c[l];
         end
         if (rst) begin
             e0_dmask <= {TX{1'b0}};
@@ -95,56 +100,35 @@ module @@P@@_edge #(
         end
     end
 
-    // ---------------- E1: the capped value of every lane ----------------
+    // ---------------- E1: the capped value of every lane: + the carry at the cut ----------------
     reg [XV-1:0] cap [0:L-1];
-    reg [XV-1:0] tv;
-    reg          carry;
-    integer i;
     always @(*) begin
-        for (l = 0; l < L; l = l + 1) begin
-
-            carry = e1_c[l];
-            tv = {e1_x[l][BX-1], e1_x[l]};
-            for (i = 0; i < 2 * NP && i < XV; i = i + 1)
-                if (!e1_keep[l][i / 2]) tv[i] = carry;
-            cap[l] = tv + {{(XV-1){1'b0}}, carry};
-        end
+        for (l = 0; l < L; l = l + 1) cap[l] = e1_tv[l] + {{(XV-1){1'b0}}, e1_c[l]};
     end
 
-    // write of this cycle into position j (also what a swap in this cycle copies)
-    reg [XV-1:0] wr_val [0:G-1];
-    reg [G-1:0]  wr_en;
+    // Position j is written in this cycle (wr_en) with lane j % L's capped value (wr_sel) or with 0 (a cleared
+    // position, or a lane without a value). The zero comes through nxt's synchronous reset, so nxt's data input
+    // is the capper's output itself and the one LUT in front of act (swap copy or bypass) reads only flip-flops
+    // and that output: nxt and act each pack into one logic cell per bit. (Written as one "write value"
+    // multiplexer shared by nxt and act, that LUT drove both flip-flops and neither could pack with it.)
+    reg [G-1:0] wr_en, wr_sel;
     integer j;
     always @(*) begin
         for (j = 0; j < G; j = j + 1) begin
-            wr_en[j] = 1'b0;
-            wr_val[j] = {XV{1'b0}};
-            if (e1_we) begin
-                if (NB == 1 || j / L == {{(32-BCW){1'b0}}, e1_beat}) begin
-                    wr_en[j] = 1'b1;
-                    if (e1_lv[j % L]) wr_val[j] = cap[j % L];
-                end else if (e1_clear) begin
-                    wr_en[j] = 1'b1;
-                end
-            end
+            wr_sel[j] = e1_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, e1_beat}) && e1_lv[j % L];
+            wr_en[j]  = e1_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, e1_beat} || e1_clear);
         end
     end
 
     reg [XV-1:0] nxt [0:G-1];
     reg [XV-1:0] act [0:G-1];
     always @(posedge clk) begin
-        if (rst) begin
-            out_ctl <= 3'b000;
-            for (j = 0; j < G; j = j + 1) begin
-                nxt[j] <= {XV{1'b0}};
-                act[j] <= {XV{1'b0}};
-            end
-        end else begin
-            out_ctl <= {cw_last, cw_first, cw_work};
-            for (j = 0; j < G; j = j + 1) begin
-                if (wr_en[j]) nxt[j] <= wr_val[j];
-                if (cw_swap) act[j] <= wr_en[j] ? wr_val[j] : nxt[j];
-            end
+        out_ctl <= rst ? 3'b000 : {cw_last, cw_first, cw_work};
+        for (j = 0; j < G; j = j + 1) begin
+            if (rst || (wr_en[j] && !wr_sel[j])) nxt[j] <= {XV{1'b0}};
+            else if (wr_en[j])                  nxt[j] <= cap[j % L];
+            if (rst)         act[j] <= {XV{1'b0}};
+            else if (cw_swap) act[j] <= wr_en[j] ? (wr_sel[j] ? cap[j % L] : {XV{1'b0}}) : nxt[j];
         end
     end
 
