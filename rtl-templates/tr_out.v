@@ -89,6 +89,15 @@ module @@P@@_out #(
     reg                 v3, relu3;
     reg [ACCW-1:0]      acc3;
     reg signed [PW-1:0] sh3;
+    // the clamp's two tests as reductions of the bits above the output range, not as comparisons (a comparison
+    // with a constant maps to a carry chain whose sums are unused: a logic cell per bit with nothing else in it)
+    //   sh3 >  YMAX = 2^(BX-1)-1  <=>  sh3 >= 0 and some bit in [PW-2 : BX-1] is set
+    //   sh3 < -YMAX               <=>  sh3 <  0 and (some bit in [PW-2 : BX-1] is clear, or sh3[BX-2:0] = 0:
+    //                                  with all of them set that is sh3 = -2^(BX-1), the one value left below -YMAX)
+    wire up1 = |sh3[PW-2:BX-1];
+    wire up0 = &sh3[PW-2:BX-1];
+    wire c_hi = !sh3[PW-1] && up1;
+    wire c_lo = sh3[PW-1] && (!up0 || (sh3[BX-2:0] == {(BX-1){1'b0}}));
     always @(posedge clk) begin
         if (rst) begin
             v3 <= 1'b0; out_v <= 1'b0; relu3 <= 1'b0; acc3 <= {ACCW{1'b0}}; out_acc <= {ACCW{1'b0}};
@@ -98,9 +107,9 @@ module @@P@@_out #(
             sh3 <= prod2 >>> sh2;
 
             out_v <= v3; out_acc <= acc3; out_tag <= tag3;
-            if (sh3 > YMAX)                      out_y <= YMAX[BX-1:0];
-            else if (relu3 && sh3 < 0)           out_y <= {BX{1'b0}};
-            else if (sh3 < -YMAX)                out_y <= -YMAX[BX-1:0];
+            if (c_hi)                            out_y <= YMAX[BX-1:0];
+            else if (relu3 && sh3[PW-1])         out_y <= {BX{1'b0}};
+            else if (c_lo)                       out_y <= -YMAX[BX-1:0];
             else                                 out_y <= sh3[BX-1:0];
         end
     end

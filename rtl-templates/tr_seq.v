@@ -63,7 +63,7 @@ module @@P@@_seq #(
     output reg  [CWW-1:0]        out_cw,
     output wire [TX-1:0]         out_dmask,
     output reg  [R*L*BX-1:0]     out_lanes,
-    output reg  [R*L*2*((BX+1)/2)-1:0] out_lanes3, // per lane: NAF nonzero pairs and carries (tv edges)
+    output wire [R*L*2*((BX+1)/2)-1:0] out_lanes3, // per lane: NAF nonzero pairs and carries (tv edges)
     output reg  [C*WT-1:0]       out_w,
     // output stage of the tile being read out: its parameter set (the read-out addresses the parameter memory
     // with it) and its relu flag
@@ -74,25 +74,37 @@ module @@P@@_seq #(
     output wire                  out_busy,
     output reg  [31:0]           out_stat_work
 );
-    // the tv edges' NAF carry adder, one per load lane, ahead of the lane register. Per lane it passes on, for
-    // every bit pair q of the value, whether the pair holds a nonzero NAF digit (low NP bits) and the NAF carry
-    // into bit 2q (high NP bits), so the edge's capper starts from single bits.
+    // the tv edges' NAF flags, per load lane ahead of the lane register. Per lane it passes on, for every bit
+    // pair q of the value, whether the pair holds a nonzero NAF digit (low NP bits) and the NAF carry into bit
+    // 2q (high NP bits), so the edge's capper starts from single bits. The carries of x + (x >> 1) are written
+    // as majority functions, one LUT per pair, not as an adder: an adder whose sums are not used leaves its
+    // carry chain behind, one logic cell per bit with nothing else in it. The carry into bit 0 is 0, so that
+    // flag is a constant, not a register.
     localparam NP  = (BX + 1) / 2;
     localparam NP2 = 2 * NP;
     reg [R*L*NP2-1:0] lanes3;
-    reg [NP2+1:0]     lx, lh, ls;
-    integer ln, lq;
+    reg [NP2+1:0]     lx;
+    reg [NP2:0]       lk;              // lk[i]: carry into bit i of x + (x >> 1)
+    integer ln, lq, li;
     always @(*) begin
         for (ln = 0; ln < R * L; ln = ln + 1) begin
             lx = {{(NP2+2-BX){in_x_data[ln*BX+BX-1]}}, in_x_data[ln*BX +: BX]};
-            lh = {lx[NP2+1], lx[NP2+1:1]};
-            ls = lx + lh;
+            lk[0] = 1'b0;
+            for (li = 0; li < NP2; li = li + 1)
+                lk[li+1] = (lx[li] & lx[li+1]) | (lx[li] & lk[li]) | (lx[li+1] & lk[li]);
             for (lq = 0; lq < NP; lq = lq + 1) begin
-                lanes3[ln*NP2 + lq]      = (lh[2*lq] ^ ls[2*lq]) | (lh[2*lq+1] ^ ls[2*lq+1]);
-                lanes3[ln*NP2 + NP + lq] = ls[2*lq] ^ lx[2*lq] ^ lh[2*lq];
+                lanes3[ln*NP2 + lq]      = (lx[2*lq] ^ lk[2*lq]) | (lx[2*lq+1] ^ lk[2*lq+1]);
+                lanes3[ln*NP2 + NP + lq] = lk[2*lq];
             end
         end
     end
+    reg  [R*L*NP2-1:0] lanes3_q;
+    reg  [R*L*NP2-1:0] lanes3_keep;    // every flag but the constant carry into pair 0
+    always @(*) begin
+        lanes3_keep = {R*L*NP2{1'b1}};
+        for (ln = 0; ln < R * L; ln = ln + 1) lanes3_keep[ln*NP2 + NP] = 1'b0;
+    end
+    assign out_lanes3 = lanes3_q & lanes3_keep;
 
     // ---------------- head descriptor (registered copy of the stream head's control fields) ----------------
     // A valid/ready source keeps an offered descriptor stable until it is accepted, so a copy made while it
@@ -225,7 +237,7 @@ module @@P@@_seq #(
             ld_g <= {GW{1'b0}}; ld_nm1 <= {NGW{1'b0}}; ld_grp <= {NGW{1'b0}}; ld_beat <= {BCW{1'b0}}; ld_dmask <= {TX{1'b0}};
             out_cw <= {CWW{1'b0}};
             out_lanes <= {R*L*BX{1'b0}};
-            out_lanes3 <= {R*L*2*((BX+1)/2){1'b0}};
+            lanes3_q <= {R*L*NP2{1'b0}};
             out_w <= {C*WT{1'b0}};
             out_p_pset <= {PSW{1'b0}};
             out_p_relu <= 1'b0;
@@ -310,7 +322,7 @@ module @@P@@_seq #(
                     ld_act <= 1'b1;
                 end
                 out_lanes <= in_x_data;
-                out_lanes3 <= lanes3;
+                lanes3_q <= lanes3;
             end
 
             // next-group buffer state: a completed load fills it, a swap empties it
