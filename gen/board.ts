@@ -34,7 +34,7 @@ export interface BoardOptions {
   /** words of each memory (powers of two, 16..65536); defaults are chosen to fit the EBR budget. P holds
    *  whole sets of 2^CW words, at least 2 and at most the array's 2^psetBits. */
   depths?: Partial<Record<'w' | 'x' | 't' | 'y' | 'p', number>>;
-  /** EBR blocks the default depths may use in total (default 28; UP5K has 30, HX8K 32) */
+  /** EBR blocks the board top may use in total, memories, RX FIFO and the PING ROM (default 29; UP5K has 30, HX8K 32) */
   ebrBudget?: number;
   /** also store the raw accumulators of every result row (memory 'a', same depth as 'y'); default false */
   acc?: boolean;
@@ -151,6 +151,9 @@ export interface BoardBuild {
 
 const EBR_SHAPES: readonly [number, number][] = [[16, 256], [8, 512], [4, 1024], [2, 2048]];
 
+/** The PING reply's info bytes are a 64 x 8 ROM in one block RAM (board_top.v). */
+export const INFO_ROM_EBR = 1;
+
 /** SB_RAM40_4K blocks for a W x D memory (the best of the four EBR shapes). */
 export function ebrCount(width: number, depth: number): number {
   return Math.min(...EBR_SHAPES.map(([w, d]) => Math.ceil(width / w) * Math.ceil(depth / d)));
@@ -235,11 +238,11 @@ export function boardMemoryMap(cfg: TrConfig, opts: BoardOptions = {}): MemoryMa
   };
   const total = (): number => {
     const l = layout();
-    let n = ebrCount(widths.w, depth.w) + ebrCount(widths.x, depth.x) + ebrCount(l.tbw, depth.t) + ebrCount(widths.y, depth.y) + ebrCount(widths.p, depth.p) + ebrCount(8, rx);
+    let n = ebrCount(widths.w, depth.w) + ebrCount(widths.x, depth.x) + ebrCount(l.tbw, depth.t) + ebrCount(widths.y, depth.y) + ebrCount(widths.p, depth.p) + ebrCount(8, rx) + INFO_ROM_EBR;
     if (acc) n += ebrCount(widths.a, depth.y);
     return n;
   };
-  const budget = opts.ebrBudget ?? 28;
+  const budget = opts.ebrBudget ?? 29;
   const MAX_DEFAULT = 1024;
   const growable = (['x', 'w', 't', 'y', 'p'] as const).filter((k) => fixed[k] === undefined);
   for (let grew = true; grew; ) {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type Derived, type TrConfig, derive } from './config.ts';
 import { emitModule } from './emit.ts';
-import { CELL, EDGE, Registry, SEQ, TV_CELL, TV_EDGE, delayed, leafText, nafPairBits, outputPath, trLeaves } from './leaves.ts';
+import { CELL, EDGE, Registry, SEQ, TV_CELL, TV_EDGE, TV_WDEC, delayed, leafText, nafPairBits, outputPath, trLeaves } from './leaves.ts';
 import { type Expr, type Module, ModuleBuilder, type Signature, konst, pack, slice } from './netlist.ts';
 
 export const GENERATOR_VERSION = '0.1.0';
@@ -45,7 +45,7 @@ function buildRow(reg: Registry, d: Derived): Module {
 }
 
 function tvCellParams(d: Derived): Record<string, number> {
-  return { G: d.G, IW: d.IW, EW: d.EW, XV: d.XV, PW: d.PW, P: d.P, ACCW: d.accW };
+  return { G: d.G, EW: d.EW, XV: d.XV, PW: d.PW, P: d.P, ACCW: d.accW };
 }
 
 /** One row of term-by-value cells: the edge's active group and control bits are shared by every cell. */
@@ -55,7 +55,7 @@ function buildTvRow(reg: Registry, d: Derived): Module {
   const { clk, rst } = clkRst(m);
   const inX = m.input('in_x', d.G * d.XV, 'active group of capped data values from the row edge');
   const inCtl = m.input('in_ctl', 3, '{last, first, work} aligned with in_x');
-  const inW = m.input('in_w', d.C * d.WS, `weight slot of every column (${d.P} term${d.P > 1 ? 's' : ''} each)`);
+  const inW = m.input('in_w', d.C * d.P * d.WD, `decoded weight slot of every column (${d.P} term${d.P > 1 ? 's' : ''} each)`);
   const shift = m.input('in_shift', 1, 'read-out: shift the result chain by one column');
   const head = m.output('out_head', d.accW, 'result chain head (column 0)');
   const cell = reg.leaf(TV_CELL, tvCellParams(d));
@@ -64,7 +64,7 @@ function buildTvRow(reg: Registry, d: Derived): Module {
   for (let c = 0; c < d.C; c++) res.push(c === 0 ? head : m.wire(`res_${c}`, d.accW, `column ${c} result (chain)`));
   for (let c = 0; c < d.C; c++) {
     const next = c + 1 < d.C ? (res[c + 1] as Expr) : konst(d.accW, 0);
-    m.inst(cell, `u_cell_${c}`, tvCellParams(d), { clk, rst, in_x: inX, in_ctl: inCtl, in_w: slice(inW, c * d.WS, d.WS), in_shift: shift, in_next: next, out_res: res[c] as Expr });
+    m.inst(cell, `u_cell_${c}`, tvCellParams(d), { clk, rst, in_x: inX, in_ctl: inCtl, in_w: slice(inW, c * d.P * d.WD, d.P * d.WD), in_shift: shift, in_next: next, out_res: res[c] as Expr });
   }
   return m.build(reg.sigs);
 }
@@ -86,7 +86,11 @@ function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
   const outHead = m.output('out_head', d.R * d.accW, 'result chain head (column 0) of every row');
   const edgeParams = { G: d.G, L: d.L, BX: d.BX, TX: d.TX, TCW: d.TCW, BCW: d.BCW, CWW: d.CWW };
   const edge = reg.leaf(TV_EDGE, edgeParams);
-  const w = delayed(m, reg, 'w_d', clk, rst, inW, d.edgeLatency, 'weight slot, aligned with the edges\' output');
+  // the weight slot's register (one cycle: the edges' latency) decodes each term's pair select on the way
+  const wdecParams = { N: d.C * d.P, G: d.G, IW: d.IW, EW: d.EW };
+  const wDec = m.wire('w_dec', d.C * d.P * d.WD, 'weight slot, pair selects decoded, one cycle late');
+  m.inst(reg.leaf(TV_WDEC, wdecParams), 'u_wdec', wdecParams, { clk, rst, in_w: inW, out_w: wDec });
+  const w = delayed(m, reg, 'w_d', clk, rst, wDec, d.edgeLatency - 1, 'weight slot, aligned with the edges\' output');
   for (let r = 0; r < d.R; r++) {
     const xs = m.wire(`x_${r}`, d.G * d.XV, `row ${r} active group`);
     const ctl = m.wire(`ctl_${r}`, 3, `row ${r} control bits`);

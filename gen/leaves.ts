@@ -58,14 +58,25 @@ export const EDGE: Leaf = {
 /** Bits of the NAF carry adder x + (x >>> 1) a tv edge reads per lane: every bit pair of a BX-bit value. */
 export const nafPairBits = (BX: number): number => 2 * Math.ceil(BX / 2);
 
-/** Term-by-value cell (cell kind tv). */
+/** Term-by-value cell (cell kind tv). Its weight terms come decoded (TV_WDEC): {pair select [NPR], idx[0], sign, exp}. */
 export const TV_CELL: Leaf = {
   suffix: 'cell',
   file: 'tv_cell.v',
-  params: ['G', 'IW', 'EW', 'XV', 'PW', 'P', 'ACCW'],
+  params: ['G', 'EW', 'XV', 'PW', 'P', 'ACCW'],
   ports(p) {
-    const [G, IW, EW, XV, , P, ACCW] = need(p, 'G', 'IW', 'EW', 'XV', 'PW', 'P', 'ACCW') as [number, number, number, number, number, number, number];
-    return [...clkRst, i('in_x', G * XV), i('in_ctl', 3), i('in_w', P * (IW + EW + 2)), i('in_shift', 1), i('in_next', ACCW), o('out_res', ACCW)];
+    const [G, EW, XV, , P, ACCW] = need(p, 'G', 'EW', 'XV', 'PW', 'P', 'ACCW') as [number, number, number, number, number, number];
+    return [...clkRst, i('in_x', G * XV), i('in_ctl', 3), i('in_w', P * (Math.ceil(G / 2) + EW + 2)), i('in_shift', 1), i('in_next', ACCW), o('out_res', ACCW)];
+  },
+};
+
+/** Weight-slot register of a tv array: N weight terms {nz, idx, sign, exp} in, registered with the pair select decoded. */
+export const TV_WDEC: Leaf = {
+  suffix: 'wdec',
+  file: 'tv_wdec.v',
+  params: ['N', 'G', 'IW', 'EW'],
+  ports(p) {
+    const [N, G, IW, EW] = need(p, 'N', 'G', 'IW', 'EW') as [number, number, number, number];
+    return [...clkRst, i('in_w', N * (IW + EW + 2)), o('out_w', N * (Math.ceil(G / 2) + EW + 2))];
   },
 };
 
@@ -141,7 +152,7 @@ export const DELAY: Leaf = {
 };
 
 /** The leaves of a TR design with cells of the given kind. */
-export const trLeaves = (cell: 'tp' | 'tv'): readonly Leaf[] => (cell === 'tv' ? [SEQ, TV_EDGE, TV_CELL, READOUT, OUT, DELAY] : [SEQ, EDGE, CELL, READOUT, OUT, DELAY]);
+export const trLeaves = (cell: 'tp' | 'tv'): readonly Leaf[] => (cell === 'tv' ? [SEQ, TV_EDGE, TV_WDEC, TV_CELL, READOUT, OUT, DELAY] : [SEQ, EDGE, CELL, READOUT, OUT, DELAY]);
 
 /** Signature of a leaf instance with concrete parameters. */
 export function leafSig(prefix: string, leaf: Leaf, params: Record<string, number>): Signature {

@@ -458,49 +458,53 @@ module @@P@@_board_core #(
     end
 
     // ------------------------------------------------------------------ response bytes
+    // PING's info bytes: a ROM in a block RAM (its read register is read at least two cycles after ridx moves,
+    // as a byte is sent at most every other cycle), not a 36-way constant multiplexer in logic cells
+    (* rom_style = "block" *)
+    reg [7:0] info_rom [0:63];
     reg [7:0] info, rsp_byte;
     wire [5:0] ii = ridx - 6'd2;
-    always @(*) begin
-        case (ii)
-            6'd0:  info = 8'h54;  // 'T'
-            6'd1:  info = 8'h52;  // 'R'
-            6'd2:  info = 8'h47;  // 'G'
-            6'd3:  info = 8'h4e;  // 'N'
-            6'd4:  info = P_VER[7:0];
-            6'd5:  info = P_HLO[7:0];
-            6'd6:  info = P_HLO[15:8];
-            6'd7:  info = P_HHI[7:0];
-            6'd8:  info = P_HHI[15:8];
-            6'd9:  info = P_R[7:0];
-            6'd10: info = P_C[7:0];
-            6'd11: info = P_L[7:0];
-            6'd12: info = P_G[7:0];
-            6'd13: info = P_BW[7:0];
-            6'd14: info = P_BX[7:0];
-            6'd15: info = P_WT[7:0];
-            6'd16: info = P_ACCW[7:0];
-            6'd17: info = P_BBW[7:0];
-            6'd18: info = P_MULW[7:0];
-            6'd19: info = P_SW[7:0];
-            6'd20: info = P_KW[7:0];
-            6'd21: info = P_DW[7:0];
-            6'd22: info = P_GW[7:0];
-            6'd23: info = P_NGW[7:0];
-            6'd24: info = P_TBW[7:0];
-            6'd25: info = P_TE[7:0];
-            6'd26: info = P_WAW[7:0];
-            6'd27: info = P_XAW[7:0];
-            6'd28: info = P_TAW[7:0];
-            6'd29: info = P_YAW[7:0];
-            6'd30: info = P_PAW[7:0];
-            6'd31: info = P_RXAW[7:0];
-            6'd32: info = P_ACC[7:0];
-            6'd33: info = P_RB[7:0];
-            6'd34: info = P_CPB[7:0];
-            6'd35: info = P_CPB[15:8];
-            default: info = 8'h00;
-        endcase
+    integer ri;
+    initial begin
+        for (ri = 0; ri < 64; ri = ri + 1) info_rom[ri] = 8'h00;
+        info_rom[0] = 8'h54;  // 'T'
+        info_rom[1] = 8'h52;  // 'R'
+        info_rom[2] = 8'h47;  // 'G'
+        info_rom[3] = 8'h4e;  // 'N'
+        info_rom[4] = P_VER[7:0];
+        info_rom[5] = P_HLO[7:0];
+        info_rom[6] = P_HLO[15:8];
+        info_rom[7] = P_HHI[7:0];
+        info_rom[8] = P_HHI[15:8];
+        info_rom[9] = P_R[7:0];
+        info_rom[10] = P_C[7:0];
+        info_rom[11] = P_L[7:0];
+        info_rom[12] = P_G[7:0];
+        info_rom[13] = P_BW[7:0];
+        info_rom[14] = P_BX[7:0];
+        info_rom[15] = P_WT[7:0];
+        info_rom[16] = P_ACCW[7:0];
+        info_rom[17] = P_BBW[7:0];
+        info_rom[18] = P_MULW[7:0];
+        info_rom[19] = P_SW[7:0];
+        info_rom[20] = P_KW[7:0];
+        info_rom[21] = P_DW[7:0];
+        info_rom[22] = P_GW[7:0];
+        info_rom[23] = P_NGW[7:0];
+        info_rom[24] = P_TBW[7:0];
+        info_rom[25] = P_TE[7:0];
+        info_rom[26] = P_WAW[7:0];
+        info_rom[27] = P_XAW[7:0];
+        info_rom[28] = P_TAW[7:0];
+        info_rom[29] = P_YAW[7:0];
+        info_rom[30] = P_PAW[7:0];
+        info_rom[31] = P_RXAW[7:0];
+        info_rom[32] = P_ACC[7:0];
+        info_rom[33] = P_RB[7:0];
+        info_rom[34] = P_CPB[7:0];
+        info_rom[35] = P_CPB[15:8];
     end
+    always @(posedge clk) info <= info_rom[ii];
     wire [7:0] flags = {3'd0, to_seen, ovf_seen, ferr_seen, a_err, a_busy};
     always @(*) begin
         if (ridx == 6'd0) rsp_byte = (kind == K_UNK) ? 8'hff : {1'b1, cmd[6:0]};

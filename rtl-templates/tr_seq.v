@@ -158,7 +158,10 @@ module @@P@@_seq #(
     reg            c_tl, c_jl, c_gl;      // the current t / j / group is the last one
     reg            c_all;                 // c_tl & c_jl & c_gl: the next work cycle is the tile's last
     reg            c_t0, c_j0;            // c_t == 0, c_j == 0 (registered, to keep the issue decision shallow)
-    reg [LMW-1:0]  since_end;
+    reg [LMW-1:0]  since_end;            // cycles since the last tile's last issue, up to LMIN
+    localparam [LMW-1:0] LMIN_W  = LMIN;
+    localparam [LMW-1:0] LMIN_M1 = (LMIN >= 1) ? LMIN - 1 : 0;
+    localparam [LMW-1:0] LMIN_M2 = (LMIN >= 2) ? LMIN - 2 : 0;
     reg            lmin_met;             // since_end >= LMIN-1
     reg            nxt_full;
     // weight slots are taken straight from the stream: out_w_ready is the take decision of this cycle (a
@@ -265,13 +268,14 @@ module @@P@@_seq #(
             // cycle (no enable on this wide register) and the cells ignore it in a bubble
             if (w_take || TV != 0) out_w <= in_w_data;
 
-            // minimum tile length bookkeeping: lmin_met <=> since_end >= LMIN-1
+            // minimum tile length bookkeeping: lmin_met <=> since_end >= LMIN-1. since_end counts up to LMIN and
+            // stays there, so the tests are equalities (LUTs), not comparisons (carry chains with unused sums)
             if (issue && is_last) begin
                 since_end <= {LMW{1'b0}};
                 lmin_met <= (LMIN <= 1);
-            end else if ({{(32-LMW){1'b0}}, since_end} < LMIN) begin
+            end else if (since_end != LMIN_W) begin
                 since_end <= since_end + 1'b1;
-                lmin_met <= ({{(32-LMW){1'b0}}, since_end} + 32'd1 >= LMIN - 1);
+                lmin_met <= (LMIN <= 2) || since_end == LMIN_M2 || since_end == LMIN_M1;
             end
 
             // compute counters

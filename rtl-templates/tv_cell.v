@@ -1,10 +1,10 @@
 // @@P@@_cell (cell kind tv): one term-by-value MAC cell (hand-written leaf, see README "Cell kinds").
-// Each cycle it takes P weight terms {nz, idx, sign, exp} of its column and multiplies each by the whole data
-// value it names, already capped to d HESE terms by the row edge: sign(w) * x_capped * 2^exp is a negation
-// and a shift, with no multiplier. The product of a weight term and a capped value is the sum of the term
-// pairs the tMAC cell would form one by one, so the results are the same bit for bit in k_eff/P cycles per
-// group instead of k_eff*d_eff. The row's data bus (the edge's active group) and control bits are shared by
-// every cell of the row and not registered here.
+// Each cycle it takes P weight terms {pair select, idx[0], sign, exp} of its column (decoded by @@P@@_wdec) and
+// multiplies each by the whole data value it names, already capped to d HESE terms by the row edge:
+// sign(w) * x_capped * 2^exp is a negation and a shift, with no multiplier. The product of a weight term and
+// a capped value is the sum of the term pairs the tMAC cell would form one by one, so the results are the
+// same bit for bit in k_eff/P cycles per group instead of k_eff*d_eff. The row's data bus (the edge's active
+// group) and control bits are shared by every cell of the row and not registered here.
 // Pipeline: stage A (select the value named by idx, zero for no term) -> stage B (shift by exp, and invert for
 // a negative weight term; the two's complement's +1 travels on as a carry-in) -> [P = 2: stage S (sum of the
 // two products, term 0's +1 as its carry-in)] -> accumulator (the remaining +1 as its carry-in) -> out_res.
@@ -17,7 +17,6 @@
 // R*C-way multiplexer (the chain's multiplexer packs with out_res).
 module @@P@@_cell #(
     parameter G    = 8,   // data values per group (design maximum group size)
-    parameter IW   = 3,   // weight index width
     parameter EW   = 3,   // weight exponent width
     parameter XV   = 9,   // capped data value width (signed)
     parameter PW   = 16,  // product width (signed): XV + largest weight exponent
@@ -28,12 +27,13 @@ module @@P@@_cell #(
     input  wire                     rst,
     input  wire [G*XV-1:0]          in_x,     // the row's active group, value 0 in the low bits
     input  wire [2:0]               in_ctl,   // {last, first, work}
-    input  wire [P*(IW+EW+2)-1:0]   in_w,     // P weight terms {nz, idx, sign, exp}, term 0 in the low bits
+    input  wire [P*((G+1)/2+EW+2)-1:0] in_w,  // P weight terms {pair select (one-hot), idx[0], sign, exp}, term 0 low
     input  wire                     in_shift, // read-out: take the next cell's result
     input  wire [ACCW-1:0]          in_next,  // out_res of the cell to the right (0 at the last column)
     output reg  [ACCW-1:0]          out_res   // accumulator of the last finished tile (held, or shifted)
 );
-    localparam WT = IW + EW + 2;
+    localparam NPR = (G + 1) / 2;
+    localparam WT  = NPR + EW + 2;
 
     wire x_work = in_ctl[0];
     wire x_last = in_ctl[2];
@@ -42,8 +42,8 @@ module @@P@@_cell #(
     /* verilator lint_on UNUSED */
 
     // ---- stage A: select (zero when there is no term or no work) ----
-    // AND-OR selection: values in pairs (idx[0] picks within a pair); the pair select, decoded once per term
-    // from the higher index bits, also carries the zeroing for no term. No work zeroes the register through
+    // AND-OR selection: values in pairs (idx[0] picks within a pair); the pair select comes decoded (one-hot,
+    // all zero for no term) from the array's weight-slot register, @@P@@_wdec. No work zeroes the register through
     // its synchronous reset (with rst), so the row's work bit, which reaches every cell of every row, feeds
     // one LUT per cell instead of the whole selection tree.
     reg [XV-1:0] sel [0:P-1];
@@ -53,7 +53,7 @@ module @@P@@_cell #(
         for (p = 0; p < P; p = p + 1) begin
             sel[p] = {XV{1'b0}};
             for (i = 0; i < G; i = i + 2) begin
-                dec = in_w[p*WT + WT - 1] && (in_w[p*WT + EW + 1 +: IW] >> 1) == (i[IW-1:0] >> 1);
+                dec = in_w[p*WT + EW + 2 + i / 2];
                 if (i + 1 < G)
                     sel[p] = sel[p] | ((in_w[p*WT + EW + 1] ? in_x[(i+1)*XV +: XV] : in_x[i*XV +: XV]) & {XV{dec}});
                 else
