@@ -217,9 +217,7 @@ export interface Derived {
   /** tv: capped data value width (signed) and product width (signed) */
   XV: number;
   PW: number;
-  /** tv: value pairs of a group, and the width of a weight term as the cells take it: {pair select (one-hot, 0 for
-   *  no term), idx[0], sign, exp}, decoded once per column ahead of the rows */
-  NPR: number;
+  /** tv: width of a weight term as the cells take it (tvDecodedTermBits) */
   WD: number;
   /** cycles from the sequencer's control word to the edge output, and through the cell to its result register */
   edgeLatency: number;
@@ -325,7 +323,7 @@ function deriveUnchecked(cfg: TrConfig): Derived {
   const XV = cfg.xBits + 1;
   const CW = Math.max(1, clog2(C));
   return {
-    cell: cfg.cell, P, WS: P * WT, XV, PW: XV + maxExpW, NPR: Math.ceil(G / 2), WD: Math.ceil(G / 2) + EW + 2, edgeLatency, cellLatency,
+    cell: cfg.cell, P, WS: P * WT, XV, PW: XV + maxExpW, WD: tvDecodedTermBits(G, EW), edgeLatency, cellLatency,
     R, C, G, L, BW: cfg.wBits, BX: cfg.xBits, TW, TX, maxExpW, maxExpX, EW, EX, IW, PE, XT, WT, XB,
     accBound, accW, KW, DW, GW, NGW, TCW, BCW, NB, CWW, BBW, MBW, MULW, SW, maxShift, kMax, maxGroups,
     LMIN, LMW, goDelay, outStages, outLatency, RW: Math.max(1, clog2(R)), CW,
@@ -334,6 +332,12 @@ function deriveUnchecked(cfg: TrConfig): Derived {
 }
 
 /** All derived widths of a (validated) config. */
+/** tv: bits of a weight term as the cells take it, decoded once per column ahead of the rows (tv_wdec.v):
+ *  {pair select (one-hot over the ceil(G/2) value pairs, 0 for no term), idx[0], sign, exp[EW]}. */
+export function tvDecodedTermBits(G: number, EW: number): number {
+  return Math.ceil(G / 2) + EW + 2;
+}
+
 export function derive(cfg: TrConfig): Derived {
   return deriveUnchecked(cfg);
 }

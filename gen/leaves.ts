@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tvDecodedTermBits } from './config.ts';
 import { TEMPLATE_DIR, TemplateError, substitute, templateParams } from './emit.ts';
 import { type Expr, type Module, type ModuleBuilder, type Port, type Signature, cat } from './netlist.ts';
 
@@ -65,7 +66,7 @@ export const TV_CELL: Leaf = {
   params: ['G', 'EW', 'XV', 'PW', 'P', 'ACCW'],
   ports(p) {
     const [G, EW, XV, , P, ACCW] = need(p, 'G', 'EW', 'XV', 'PW', 'P', 'ACCW') as [number, number, number, number, number, number];
-    return [...clkRst, i('in_x', G * XV), i('in_ctl', 3), i('in_w', P * (Math.ceil(G / 2) + EW + 2)), i('in_shift', 1), i('in_next', ACCW), o('out_res', ACCW)];
+    return [...clkRst, i('in_x', G * XV), i('in_ctl', 3), i('in_w', P * tvDecodedTermBits(G, EW)), i('in_shift', 1), i('in_next', ACCW), o('out_res', ACCW)];
   },
 };
 
@@ -76,7 +77,7 @@ export const TV_WDEC: Leaf = {
   params: ['N', 'G', 'IW', 'EW'],
   ports(p) {
     const [N, G, IW, EW] = need(p, 'N', 'G', 'IW', 'EW') as [number, number, number, number];
-    return [...clkRst, i('in_w', N * (IW + EW + 2)), o('out_w', N * (Math.ceil(G / 2) + EW + 2))];
+    return [...clkRst, i('in_w', N * (IW + EW + 2)), o('out_w', N * tvDecodedTermBits(G, EW))];
   },
 };
 
