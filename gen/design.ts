@@ -78,7 +78,7 @@ function buildTvArray(reg: Registry, d: Derived, row: Signature): Module {
   ]);
   const { clk, rst } = clkRst(m);
   const inCw = m.input('in_cw', d.CWW, 'control word from the sequencer');
-  const inDmask = m.input('in_dmask', d.TX, 'cap of the load beat in this cycle, as a thermometer (the edges register it)');
+  const inDmask = m.input('in_dmask', d.L * d.TX, 'per load lane: cap of the beat in in_lanes, as a thermometer');
   const inLanes = m.input('in_lanes', d.R * d.L * d.BX, 'load-beat data, all rows');
   const inLanes3 = m.input('in_lanes3', d.R * d.L * nafPairBits(d.BX), 'per lane: NAF nonzero pairs and the carry into each pair');
   const inW = m.input('in_w', d.C * d.WS, 'weight slot of every column, aligned with in_cw');
@@ -200,7 +200,7 @@ function buildTop(reg: Registry, d: Derived, array: Signature): Module {
   const cw = m.wire('cw', d.CWW, 'control word');
   const lanes = m.wire('lanes', d.R * d.L * d.BX, 'load-beat data');
   const tv = d.cell === 'tv';
-  const dmask = m.wire('dmask', d.TX, 'cap of the load beat in this cycle, as a thermometer (tv edges)', { unused: !tv });
+  const dmask = m.wire('dmask', d.L * d.TX, 'per load lane: cap of the beat in lanes, as a thermometer (tv edges)', { unused: !tv });
   const lanes3 = m.wire('lanes3', d.R * d.L * nafPairBits(d.BX), 'load-beat data: NAF nonzero pairs and carries per lane (tv edges)', { unused: !tv });
   const w = m.wire('w', d.C * d.WS, 'current weight slot');
   const pPset = m.wire('p_pset', d.PSW, 'parameter set of the tile being read out');

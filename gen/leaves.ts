@@ -88,7 +88,7 @@ export const TV_EDGE: Leaf = {
   params: ['G', 'L', 'BX', 'TX', 'TCW', 'BCW', 'CWW'],
   ports(p) {
     const [G, L, BX, TX, , , CWW] = need(p, 'G', 'L', 'BX', 'TX', 'TCW', 'BCW', 'CWW') as [number, number, number, number, number, number, number];
-    return [...clkRst, i('in_cw', CWW), i('in_dmask', TX), i('in_lanes', L * BX), i('in_lanes3', L * nafPairBits(BX)), o('out_x', G * (BX + 1)), o('out_ctl', 3)];
+    return [...clkRst, i('in_cw', CWW), i('in_dmask', L * TX), i('in_lanes', L * BX), i('in_lanes3', L * nafPairBits(BX)), o('out_x', G * (BX + 1)), o('out_ctl', 3)];
   },
 };
 
@@ -106,7 +106,7 @@ export const SEQ: Leaf = {
       i('in_t_ngroups', NGW), i('in_t_relu', 1), i('in_t_pset', PSW),
       i('in_w_valid', 1), o('out_w_ready', 1), i('in_w_data', C * WT),
       i('in_x_valid', 1), o('out_x_ready', 1), i('in_x_data', R * L * BX),
-      o('out_cw', CWW), o('out_dmask', TX), o('out_lanes', R * L * BX), o('out_lanes3', R * L * nafPairBits(BX)), o('out_w', C * WT),
+      o('out_cw', CWW), o('out_dmask', L * TX), o('out_lanes', R * L * BX), o('out_lanes3', R * L * nafPairBits(BX)), o('out_w', C * WT),
       o('out_p_pset', PSW), o('out_p_relu', 1),
       o('out_err', 1), o('out_busy', 1), o('out_stat_work', 32),
     ];

@@ -14,9 +14,11 @@
 // For timing, the head descriptor's control fields are sanitised into registers (hd_*) before use, and the
 // counters carry registered "last" flags, so the issue decision is a shallow function of registers.
 // Control word out_cw = {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
-// out_dmask is the data cap of the load beat in this cycle as a thermometer of TX bits, dmask[j] = (cap > j),
-// decoded here once and registered by every tv edge next to its capper (so it is aligned with out_cw, and no
-// control-word bit has to reach every lane of every row; tp edges do not use it).
+// out_dmask is the data cap of the last load beat as a thermometer of TX bits per load lane, dmask[j] = (cap > j),
+// decoded here once and registered per lane (so it is aligned with out_cw and out_lanes). Lane l's copy loads
+// only when lane l is valid in the beat (a lane without a value is not written anywhere), which is what keeps
+// the L copies distinct flip-flops: identical copies would be merged by synthesis into one flip-flop driving
+// the capper of every lane of every row, a net whose route alone took 4.3-7.5 ns. tp edges do not use it.
 module @@P@@_seq #(
     parameter R    = 2,
     parameter C    = 2,
@@ -61,7 +63,7 @@ module @@P@@_seq #(
     input  wire [R*L*BX-1:0]     in_x_data,
     // to the array
     output reg  [CWW-1:0]        out_cw,
-    output wire [TX-1:0]         out_dmask,
+    output reg  [L*TX-1:0]       out_dmask,
     output reg  [R*L*BX-1:0]     out_lanes,
     output wire [R*L*2*((BX+1)/2)-1:0] out_lanes3, // per lane: NAF nonzero pairs and carries (tv edges)
     output reg  [C*WT-1:0]       out_w,
@@ -107,8 +109,9 @@ module @@P@@_seq #(
     assign out_lanes3 = lanes3_q & lanes3_keep;
 
     // ---------------- head descriptor (registered copy of the stream head's control fields) ----------------
-    // A valid/ready source keeps an offered descriptor stable until it is accepted, so a copy made while it
-    // was offered stays right as long as it is still offered.
+    // A valid/ready source keeps an offered descriptor valid and stable until it is accepted, so a copy made
+    // while it was offered stays right, and hd_v (offered last cycle and not taken) implies in_t_valid: the
+    // issue and load decisions read hd_v only, so the descriptor stream's valid lies on neither path.
     wire           g_zero = (in_t_g == {GW{1'b0}});
     wire           g_big  = {{(32-GW){1'b0}}, in_t_g} > G;
     wire           d_zero = (in_t_d == {DW{1'b0}});
@@ -175,8 +178,10 @@ module @@P@@_seq #(
     wire is_last = busy ? c_all : hd_all;   // = t_end & j_end & g_end
     wire need_w = c_t0;
     wire need_x = c_t0 & c_j0;
-    wire can_issue = (!need_x || nxt_full) && (!need_w || in_w_valid) && (!is_last || lmin_met);
-    wire issue = can_issue && (busy || (hd_v && in_t_valid));
+    // the issue decision in two kept nets, so that in_w_valid, the one core input on it, enters last:
+    // iss_rdy (everything else, from registers) and one gate with the weight stream's valid
+    (* keep *) wire iss_rdy = (!need_x || nxt_full) && (!is_last || lmin_met) && (busy || hd_v);
+    (* keep *) wire issue   = iss_rdy && (!need_w || in_w_valid);
     wire pop   = issue && !busy;
     wire swap  = issue && need_x;
     wire w_take = issue && need_w;
@@ -201,13 +206,12 @@ module @@P@@_seq #(
     reg [BCW-1:0]  ld_beat;
     reg [TX-1:0]   ld_dmask;
 
-    wire           ld_ctx  = ld_act || (ld_peek_ok && hd_v && in_t_valid);
+    wire           ld_ctx  = ld_act || (ld_peek_ok && hd_v);
     wire [GW-1:0]  lg      = ld_act ? ld_g    : hd_g;
     wire [NGW-1:0] lnm1    = ld_act ? ld_nm1  : hd_nm1;
     wire [NGW-1:0] lgrp    = ld_act ? ld_grp  : {NGW{1'b0}};
     wire [BCW-1:0] lbeat   = ld_act ? ld_beat : {BCW{1'b0}};
     wire [TX-1:0]  lmask   = ld_act ? ld_dmask : hd_dmask;
-    assign out_dmask = lmask;
     // the next-group buffer is refilled from the cycle after a swap (not in the swap cycle itself: keeping
     // the load path independent of the issue decision keeps both short)
     assign out_x_ready = ld_ctx && !nxt_full;
@@ -223,6 +227,9 @@ module @@P@@_seq #(
         for (l = 0; l < L; l = l + 1)
             lane_v[l] = ({{(32-BCW){1'b0}}, lbeat} * L + l) < {{(32-GW){1'b0}}, lg};
     end
+    // per-lane copies of the beat's cap (see out_dmask above); no reset: a copy is only read with its lane's value
+    always @(posedge clk)
+        for (l = 0; l < L; l = l + 1) if (lane_v[l]) out_dmask[l*TX +: TX] <= lmask;
 
     always @(posedge clk) begin
         if (rst) begin

@@ -7,9 +7,10 @@
 // The edge cuts at c = 2q, q the lowest pair that still holds one of the d most significant digits.
 //   (before the sequencer's lane register: the adder, and per pair its nonzero flag and the carry into it;
 //    the cap d is decoded there into a thermometer, which this edge registers next to its capper)
-//   E0 (the beat's cycle): the pairs kept for d, the carry at the cut, the bits below the cut replaced by that
-//       carry -> registers (so the raw value is not registered a second time)
-//   E1: + the carry -> the "next" group buffer
+//   E0 (the beat's cycle): the pairs kept for d -> registers: the value with the bits below the cut cleared,
+//       and the carry at the cut as a one-hot addend (pair q's carry where q is the lowest kept pair), so E0 is
+//       the keep test and one gate, and the raw value is not registered a second time
+//   E1: + the addend (a plain two-operand adder, both operands flip-flops) -> the "next" group buffer
 // A swap copies next -> active at a group boundary (double buffering, so loading overlaps compute); a beat
 // still in E1 in the swap cycle is copied straight through (bypass), so the two-stage load needs no extra
 // cycle in the schedule. Positions past g, or not written by this group's beats, hold 0.
@@ -19,7 +20,7 @@ module @@P@@_edge #(
     parameter G   = 8,   // values per group (design maximum)
     parameter L   = 8,   // load lanes (values per beat)
     parameter BX  = 8,   // data bit width
-    parameter TX  = 4,   // width of the cap thermometer dmask (dmask[j] = d > j)
+    parameter TX  = 4,   // width of a lane's cap thermometer dmask (dmask[j] = d > j)
     parameter TCW = 1,   // width of the term index t (unused here: a tv group has one step per weight slot)
     parameter BCW = 1,   // width of the beat index
     parameter CWW = 17   // control word width = 6 + TCW + BCW + L
@@ -27,7 +28,7 @@ module @@P@@_edge #(
     input  wire                 clk,
     input  wire                 rst,
     input  wire [CWW-1:0]       in_cw,    // {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work}
-    input  wire [TX-1:0]        in_dmask, // cap of the beat the sequencer sends in this cycle (dmask[j] = d > j)
+    input  wire [L*TX-1:0]      in_dmask, // per lane: cap of the beat in in_lanes (dmask[j] = d > j), registered by the sequencer
     input  wire [L*BX-1:0]      in_lanes, // raw values of this row for the load beat (two's complement)
     input  wire [L*2*((BX+1)/2)-1:0] in_lanes3, // per lane: {carry into pair q [NP], pair q nonzero [NP]} (from the sequencer)
     output wire [G*(BX+1)-1:0]  out_x,    // active group: capped values (BX+1 bits signed), position 0 low
@@ -49,25 +50,27 @@ module @@P@@_edge #(
     wire [TCW-1:0] unused_t = in_cw[6 +: TCW];
     /* verilator lint_on UNUSED */
 
-    // ---------------- E0: kept pairs, carry at the cut, low bits replaced ----------------
-    reg [XV-1:0] e1_tv   [0:L-1];   // the value with every bit below the cut replaced by the carry at the cut
-    reg          e1_c    [0:L-1];   // NAF carry into the cut (bit 2q of the lowest kept pair q)
-    reg          e1_we, e1_clear;
-    reg [BCW-1:0] e1_beat;
-    reg [L-1:0]  e1_lv;
+    // ---------------- E0: kept pairs; the value with the bits below the cut cleared; the carry at the cut ----
+    // Dropping every NAF digit below bit c = 2q (q the lowest kept pair) leaves (x with bits < c cleared) +
+    // carry_c * 2^c, so the capped value is xm + add, add holding pair q's carry at bit 2q and zeros elsewhere.
+    reg [XV-1:0] e1_xm   [0:L-1];   // the value with every bit below the cut cleared
+    reg [NP-1:0] e1_add  [0:L-1];   // add[q]: the carry into bit 2q where q is the lowest kept pair, else 0
+    // Position j is written in E1 (wr_en) with lane j % L's capped value, or with 0 (wr_zero: a cleared position,
+    // or a lane without a value). Both are decoded from the control word here in E0 and registered per position,
+    // so nxt's enable and synchronous reset are flip-flops (a position's nine bits sit far apart, next to the
+    // row's cells, and a LUT in front of their enable or reset put its route on the critical path).
+    reg [G-1:0]  wr_en, wr_zero;
 
-    integer l, q, i;
+    integer l, q, i, j;
     reg [NP-1:0] pnz, pc;              // pair q holds a nonzero digit; the NAF carry into bit 2q
     reg [NP:0]   above;                // one-hot count of the nonzero pairs above pair q
     reg [NP:0]   dm;                   // thermometer of the cap: dm[j] = (d > j)
-    reg [TX-1:0] e0_dmask;             // this edge's copy of the cap, aligned with in_cw
     reg [NP-1:0] keep;                 // pair q holds (or lies above) one of the d most significant digits
-    reg          c0;
-    reg [XV-1:0] tv0   [0:L-1];
-    reg          e0_c  [0:L-1];
+    reg [XV-1:0] xm0   [0:L-1];
+    reg [NP-1:0] add0  [0:L-1];
     always @(*) begin
-        for (q = 0; q <= NP; q = q + 1) dm[q] = (q < TX) ? e0_dmask[(q < TX) ? q : 0] : 1'b0;
         for (l = 0; l < L; l = l + 1) begin
+            for (q = 0; q <= NP; q = q + 1) dm[q] = (q < TX) ? in_dmask[l*TX + ((q < TX) ? q : 0)] : 1'b0;
             pnz = in_lanes3[l*2*NP +: NP];
             pc  = in_lanes3[l*2*NP + NP +: NP];
             // keep pair q while fewer than d nonzero pairs lie above it (one-hot count against the thermometer)
@@ -76,59 +79,51 @@ module @@P@@_edge #(
                 keep[q] = |(above & dm);
                 if (pnz[q]) above = {above[NP-1:0], 1'b0};
             end
-            // carry at the cut: the lowest kept pair's (kept pairs are the top ones)
-            c0 = 1'b0;
+            // the carry at the cut, at the lowest kept pair (kept pairs are the top ones)
             for (q = 0; q < NP; q = q + 1)
-                if (keep[q] && (q == 0 || !keep[(q > 0) ? q - 1 : 0])) c0 = pc[q];
-            e0_c[l] = c0;
-            tv0[l] = {in_lanes[l*BX + BX - 1], in_lanes[l*BX +: BX]};
+                add0[l][q] = pc[q] && keep[q] && (q == 0 || !keep[(q > 0) ? q - 1 : 0]);
+            xm0[l] = {in_lanes[l*BX + BX - 1], in_lanes[l*BX +: BX]};
             for (i = 0; i < 2 * NP && i < XV; i = i + 1)
-                if (!keep[i / 2]) tv0[l][i] = c0;
+                if (!keep[i / 2]) xm0[l][i] = 1'b0;
         end
     end
     always @(posedge clk) begin
         for (l = 0; l < L; l = l + 1) begin
-            e1_tv[l] <= tv0[l];
-            e1_c[l]  <= e0_c[l];
+            e1_xm[l]  <= xm0[l];
+            e1_add[l] <= add0[l];
         end
-        if (rst) begin
-            e0_dmask <= {TX{1'b0}};
-            e1_we <= 1'b0; e1_clear <= 1'b0; e1_beat <= {BCW{1'b0}}; e1_lv <= {L{1'b0}};
-        end else begin
-            e0_dmask <= in_dmask;
-            e1_we <= cw_we; e1_clear <= cw_clear; e1_beat <= cw_beat; e1_lv <= cw_lv;
+        for (j = 0; j < G; j = j + 1) begin
+            wr_en[j]   <= !rst && cw_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, cw_beat} || cw_clear);
+            wr_zero[j] <= !(cw_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, cw_beat}) && cw_lv[j % L]);
         end
     end
 
     // ---------------- E1: the capped value of every lane: + the carry at the cut ----------------
     reg [XV-1:0] cap [0:L-1];
+    reg [XV-1:0] addv;
     always @(*) begin
-        for (l = 0; l < L; l = l + 1) cap[l] = e1_tv[l] + {{(XV-1){1'b0}}, e1_c[l]};
-    end
-
-    // Position j is written in this cycle (wr_en) with lane j % L's capped value (wr_sel) or with 0 (a cleared
-    // position, or a lane without a value). The zero comes through nxt's synchronous reset, so nxt's data input
-    // is the capper's output itself and the one LUT in front of act (swap copy or bypass) reads only flip-flops
-    // and that output: nxt and act each pack into one logic cell per bit. (Written as one "write value"
-    // multiplexer shared by nxt and act, that LUT drove both flip-flops and neither could pack with it.)
-    reg [G-1:0] wr_en, wr_sel;
-    integer j;
-    always @(*) begin
-        for (j = 0; j < G; j = j + 1) begin
-            wr_sel[j] = e1_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, e1_beat}) && e1_lv[j % L];
-            wr_en[j]  = e1_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, e1_beat} || e1_clear);
+        for (l = 0; l < L; l = l + 1) begin
+            addv = {XV{1'b0}};
+            for (q = 0; q < NP; q = q + 1) if (2 * q < XV) addv[2*q] = e1_add[l][q];
+            cap[l] = e1_xm[l] + addv;
         end
     end
+
+    // nxt: the zero comes through its synchronous reset (which an iCE40 flip-flop applies only when enabled),
+    // so nxt's data input is the capper's output itself and the one LUT in front of act (swap copy or bypass)
+    // reads only flip-flops and that output: nxt and act each pack into one logic cell per bit. (Written as one
+    // "write value" multiplexer shared by nxt and act, that LUT drove both flip-flops and neither could pack.)
+    // Neither needs a reset of its own: every position of nxt is written by the first beat of every group (all
+    // lanes when a group is one beat, else the clearing first beat), and act is loaded whole at every swap, the
+    // first of which comes before the first work cycle (the cells ignore their data outside work cycles).
 
     reg [XV-1:0] nxt [0:G-1];
     reg [XV-1:0] act [0:G-1];
     always @(posedge clk) begin
         out_ctl <= rst ? 3'b000 : {cw_last, cw_first, cw_work};
         for (j = 0; j < G; j = j + 1) begin
-            if (rst || (wr_en[j] && !wr_sel[j])) nxt[j] <= {XV{1'b0}};
-            else if (wr_en[j])                  nxt[j] <= cap[j % L];
-            if (rst)         act[j] <= {XV{1'b0}};
-            else if (cw_swap) act[j] <= wr_en[j] ? (wr_sel[j] ? cap[j % L] : {XV{1'b0}}) : nxt[j];
+            if (wr_en[j]) nxt[j] <= wr_zero[j] ? {XV{1'b0}} : cap[j % L];
+            if (cw_swap)  act[j] <= wr_en[j] ? (wr_zero[j] ? {XV{1'b0}} : cap[j % L]) : nxt[j];
         end
     end
 
