@@ -55,11 +55,12 @@ module @@P@@_edge #(
     // carry_c * 2^c, so the capped value is xm + add, add holding pair q's carry at bit 2q and zeros elsewhere.
     reg [XV-1:0] e1_xm   [0:L-1];   // the value with every bit below the cut cleared
     reg [NP-1:0] e1_add  [0:L-1];   // add[q]: the carry into bit 2q where q is the lowest kept pair, else 0
-    // Position j is written in E1 (wr_en) with lane j % L's capped value, or with 0 (wr_zero: a cleared position,
-    // or a lane without a value). Both are decoded from the control word here in E0 and registered per position,
-    // so nxt's enable and synchronous reset are flip-flops (a position's nine bits sit far apart, next to the
-    // row's cells, and a LUT in front of their enable or reset put its route on the critical path).
-    reg [G-1:0]  wr_en, wr_zero;
+    // Position j is written in E1 (wr_en) with lane j % L's capped value (wr_sel), or with 0 (wr_zero = !wr_sel:
+    // a cleared position, or a lane without a value). They are decoded from the control word here in E0 and
+    // registered per position, so nxt's enable and synchronous reset are flip-flops (a position's nine bits sit
+    // far apart, next to the row's cells, and a LUT in front of their enable or reset put its route on the
+    // critical path). wr_sel and wr_zero are the same decision twice on purpose: see act below.
+    reg [G-1:0]  wr_en, wr_zero, wr_sel;
 
     integer l, q, i, j;
     reg [NP-1:0] pnz, pc;              // pair q holds a nonzero digit; the NAF carry into bit 2q
@@ -95,6 +96,7 @@ module @@P@@_edge #(
         for (j = 0; j < G; j = j + 1) begin
             wr_en[j]   <= !rst && cw_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, cw_beat} || cw_clear);
             wr_zero[j] <= !(cw_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, cw_beat}) && cw_lv[j % L]);
+            wr_sel[j]  <=   cw_we && (NB == 1 || j / L == {{(32-BCW){1'b0}}, cw_beat}) && cw_lv[j % L];
         end
     end
 
@@ -113,7 +115,10 @@ module @@P@@_edge #(
     // so nxt's data input is the capper's output itself and the one LUT in front of act (swap copy or bypass)
     // reads only flip-flops and that output: nxt and act each pack into one logic cell per bit. (Written as one
     // "write value" multiplexer shared by nxt and act, that LUT drove both flip-flops and neither could pack.)
-    // Neither needs a reset of its own: every position of nxt is written by the first beat of every group (all
+    // act's bypass selects with wr_sel, nxt zeroes with wr_zero: written with the same signal, act's input
+    // (the value nxt takes in this cycle) is nxt's own next-state multiplexer, synthesis merges the two, nxt
+    // loses its enable and reset pins, and the one LUT then drives both flip-flops, so neither packs (144 logic
+    // cells per edge at G = 8). Neither needs a reset of its own: every position of nxt is written by the first beat of every group (all
     // lanes when a group is one beat, else the clearing first beat), and act is loaded whole at every swap, the
     // first of which comes before the first work cycle (the cells ignore their data outside work cycles).
 
@@ -123,7 +128,7 @@ module @@P@@_edge #(
         out_ctl <= rst ? 3'b000 : {cw_last, cw_first, cw_work};
         for (j = 0; j < G; j = j + 1) begin
             if (wr_en[j]) nxt[j] <= wr_zero[j] ? {XV{1'b0}} : cap[j % L];
-            if (cw_swap)  act[j] <= wr_en[j] ? (wr_zero[j] ? {XV{1'b0}} : cap[j % L]) : nxt[j];
+            if (cw_swap)  act[j] <= wr_en[j] ? (wr_sel[j] ? cap[j % L] : {XV{1'b0}}) : nxt[j];
         end
     end
 
