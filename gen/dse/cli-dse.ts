@@ -1,5 +1,5 @@
 /**
- * npm run dse -- --space FILE [--out DIR] [--jobs N] [--queue redis://HOST:PORT] [--cache DIR] [--dry-run]
+ * npm run dse -- --space FILE [--out DIR] [--jobs N] [--job-timeout S] [--queue redis://HOST:PORT] [--cache DIR] [--dry-run]
  *
  * Design-space exploration: expands a sweep file (gen/dse/space.ts) into synthesis jobs, runs the ones whose
  * results are not cached yet (in-process on a pool sized to the machine, or through a BullMQ queue that
@@ -17,12 +17,13 @@ import { type AccuracyTable, buildResults, readAccuracy, resultsFiles } from './
 import { expandSpace, readSpace } from './space.ts';
 import { commandLine } from '../synth/synth-job.ts';
 
-export const USAGE = 'usage: npm run dse -- --space FILE.json [--out DIR] [--jobs N] [--queue redis://HOST:PORT] [--cache DIR] [--dry-run]';
+export const USAGE = 'usage: npm run dse -- --space FILE.json [--out DIR] [--jobs N] [--job-timeout S] [--queue redis://HOST:PORT] [--cache DIR] [--dry-run]';
 
 export const SPEC = {
   space: { type: 'string', help: 'sweep file (JSON): base config, varied fields, designs, boards, seeds, budgets, accuracy source' },
   out: { type: 'string', help: 'output directory (default: out/dse/<sweep name>)' },
   jobs: { type: 'string', help: 'local pool: jobs at a time (default: the machine\'s available parallelism)' },
+  'job-timeout': { type: 'string', help: 'local pool: stop a job after this many seconds; it is reported failed, not cached, and the sweep goes on (default: no limit)' },
   queue: { type: 'string', help: 'run the jobs through a BullMQ queue on this Redis instead (workers: npm run dse:worker -- --queue URL)' },
   cache: { type: 'string', help: 'result cache directory (default: .cache/dse)' },
   'dry-run': { type: 'boolean', help: 'list the points, their content keys and which are cached; run nothing' },
@@ -34,6 +35,8 @@ export interface DseCommand {
   spacePath: string;
   out: string;
   jobs: number;
+  /** local pool: per-job time limit in seconds (null: none) */
+  jobTimeoutS: number | null;
   queue: string | null;
   cache: string;
   dryRun: boolean;
@@ -44,12 +47,14 @@ export function parseDseArgs(argv: readonly string[]): { c: DseCommand; args: Pa
   if (typeof args['space'] !== 'string') throw new UserError('give a sweep file: --space FILE.json (usage: --help)');
   const queue = typeof args['queue'] === 'string' ? args['queue'] : null;
   if (queue !== null) parseRedisUrl(queue);
+  if (queue !== null && args['job-timeout'] !== undefined) throw new UserError('--job-timeout applies to the local pool; with --queue, give it to the workers (npm run dse:worker -- --queue URL --job-timeout S)');
   if (queue !== null && args['jobs'] !== undefined) throw new UserError('--jobs sets the local pool; with --queue, start as many workers as you like (npm run dse:worker -- --queue URL --jobs N)');
   return {
     c: {
       spacePath: args['space'],
       out: typeof args['out'] === 'string' ? args['out'] : '',
       jobs: intOption(args, 'jobs', 1, 256) ?? defaultConcurrency(),
+      jobTimeoutS: intOption(args, 'job-timeout', 1, 86_400) ?? null,
       queue,
       cache: typeof args['cache'] === 'string' ? args['cache'] : DEFAULT_CACHE,
       dryRun: args['dry-run'] === true,
@@ -98,7 +103,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
     process.exit(130);
   });
   log(`dse: sweep '${space.name}': ${points.length} points, ${jobs.length} jobs, ${c.queue ? `queue ${c.queue}` : `${c.jobs} at a time in this process`}; cache ${c.cache}`);
-  const { failed } = c.queue ? await runQueued(jobs, cache, c.queue, { onProgress, signal: ac.signal }) : await runLocal(jobs, cache, { concurrency: c.jobs, onProgress, signal: ac.signal });
+  const { failed } = c.queue ? await runQueued(jobs, cache, c.queue, { onProgress, signal: ac.signal }) : await runLocal(jobs, cache, { concurrency: c.jobs, onProgress, signal: ac.signal, ...(c.jobTimeoutS !== null ? { jobTimeoutS: c.jobTimeoutS } : {}) });
   const entries = new Map<string, JobEntry>();
   for (const j of jobs) {
     const e = cache.get(j.key);

@@ -107,6 +107,24 @@ export function jobKey(spec: JobSpec, design = jobDesign(spec)): string {
 
 export type SynthFn = (opts: SynthOptions) => Promise<{ report: SynthReport }>;
 
+/** The error a job's time limit stops it with (see withTimeLimit). */
+export class JobTimeout extends Error {
+  constructor(readonly seconds: number) {
+    super(`timed out after ${seconds} s (--job-timeout; not cached: a time limit says nothing about the design)`);
+  }
+}
+
+/**
+ * A signal for one job: aborted with a JobTimeout `seconds` after the call (none when `seconds` is undefined),
+ * or when `outer` aborts. `clear` stops the timer when the job is done.
+ */
+export function withTimeLimit(outer: AbortSignal | undefined, seconds: number | undefined): { signal: AbortSignal | undefined; clear: () => void } {
+  if (seconds === undefined) return { signal: outer, clear: () => {} };
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new JobTimeout(seconds)), seconds * 1000);
+  return { signal: outer ? AbortSignal.any([outer, ac.signal]) : ac.signal, clear: () => clearTimeout(timer) };
+}
+
 export function workerName(slot: number | string): string {
   return `${hostname()}:${process.pid}:${slot}`;
 }

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { type JobEntry, type JobSpec, type SynthFn, outcomeText, runJob, workerName } from './job.ts';
+import { type JobEntry, type JobSpec, type SynthFn, outcomeText, runJob, withTimeLimit, workerName } from './job.ts';
 
 export class ResultCache {
   constructor(readonly dir: string) {
@@ -85,6 +85,8 @@ export interface PoolOptions {
   /** called on every change: a job started, finished or failed */
   onProgress?: (p: Progress, event: string) => void;
   signal?: AbortSignal;
+  /** stop a job after this many seconds (it is reported as failed and not cached) */
+  jobTimeoutS?: number;
 }
 
 export const defaultConcurrency = (): number => Math.max(1, availableParallelism());
@@ -117,8 +119,9 @@ export async function runLocal(jobs: readonly Pending[], cache: ResultCache, o: 
       if (!j) return;
       running++;
       progress(`start ${j.id}`);
+      const limit = withTimeLimit(o.signal, o.jobTimeoutS);
       try {
-        const e = await runJob(j.spec, { worker: workerName(`local${n}`), expectKey: j.key, ...(o.synth ? { synth: o.synth } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+        const e = await runJob(j.spec, { worker: workerName(`local${n}`), expectKey: j.key, ...(o.synth ? { synth: o.synth } : {}), ...(limit.signal ? { signal: limit.signal } : {}) });
         cache.put(e);
         times.push(e.run.seconds);
         running--;
@@ -128,6 +131,8 @@ export async function runLocal(jobs: readonly Pending[], cache: ResultCache, o: 
         if (o.signal?.aborted) return;
         failed.push({ id: j.id, key: j.key, error: (err as Error).message.split('\n')[0] as string });
         progress(`FAILED ${j.id}: ${(err as Error).message.split('\n')[0]}`);
+      } finally {
+        limit.clear();
       }
     }
   };

@@ -15,7 +15,7 @@
 import { Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UserError } from '../cli-util.ts';
-import { type JobEntry, type JobSpec, outcomeText, runJob, workerName } from './job.ts';
+import { type JobEntry, type JobSpec, outcomeText, runJob, withTimeLimit, workerName } from './job.ts';
 import { type Pending, type PoolOptions, type ResultCache, estimate } from './pool.ts';
 
 export const QUEUE_NAME = 'trgen-dse';
@@ -142,6 +142,8 @@ export interface WorkerOptions {
   lockMs: number;
   log: (s: string) => void;
   signal?: AbortSignal;
+  /** stop a job after this many seconds (it throws, so BullMQ retries it and then reports it failed) */
+  jobTimeoutS?: number;
 }
 
 /** Take jobs from the queue until aborted. */
@@ -154,7 +156,13 @@ export async function runQueueWorker(o: WorkerOptions): Promise<void> {
     async (job) => {
       const me = workerName(`w${slot++ % o.concurrency}`);
       o.log(`start ${job.data.id} (${job.data.key.slice(0, 12)}, attempt ${job.attemptsMade + 1})`);
-      const e = await runJob(job.data.spec, { worker: me, expectKey: job.data.key });
+      const limit = withTimeLimit(undefined, o.jobTimeoutS);
+      let e: JobEntry;
+      try {
+        e = await runJob(job.data.spec, { worker: me, expectKey: job.data.key, ...(limit.signal ? { signal: limit.signal } : {}) });
+      } finally {
+        limit.clear();
+      }
       o.log(`done ${job.data.id}: ${outcomeText(e.outcome)} (${e.run.seconds} s)`);
       return e;
     },

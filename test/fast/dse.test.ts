@@ -153,6 +153,23 @@ describe('the local pool (fake synthesizer)', () => {
     expect(jobs.map((j) => cache.get(j.key) !== undefined)).toEqual([true, false, true]);
   });
 
+  it('--job-timeout: a job that runs too long is stopped, reported as failed and not cached; the others go on', async () => {
+    const space = parseSpace({ ...SPACE, shapes: ['1x1'], seeds: [1] });
+    const pts = expandSpace(space);
+    const jobs = pts.map((p) => ({ key: jobKey(specOf(p)), spec: specOf(p), id: p.id }));
+    const cache = new ResultCache(join(tmp, 'c6'));
+    const ok = fakeSynth();
+    // the bp job "stalls" (like nextpnr's router on a congested placement) until its signal aborts it
+    const stall = (o: SynthOptions) => new Promise<never>((_, reject) => o.signal?.addEventListener('abort', () => reject(o.signal?.reason), { once: true }));
+    const t0 = performance.now();
+    const r = await runLocal(jobs, cache, { concurrency: 2, jobTimeoutS: 1, synth: async (o) => (o.top.includes('_bp') ? stall(o) : ok(o)) });
+    const ms = performance.now() - t0;
+    expect(r.failed.map((f) => [f.id, f.error])).toEqual([['bp 1x1 icebreaker s1', 'timed out after 1 s (--job-timeout; not cached: a time limit says nothing about the design)']]);
+    expect(jobs.map((j) => cache.get(j.key) !== undefined)).toEqual([true, false, true]);
+    expect(ms).toBeGreaterThanOrEqual(900);
+    expect(ms).toBeLessThan(10_000);
+  });
+
   it('accuracies: each row is compared with the bp it matches (the most accurate bp at most as accurate), and the Pareto front', async () => {
     const space = parseSpace({ ...SPACE, shapes: ['1x1'], seeds: [1], baselineWBits: [2] });
     const pts = expandSpace(space);
@@ -217,7 +234,7 @@ describe('npm run dse: input errors (exit 2, one line, before any work)', () => 
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     return r.stderr.trim();
   };
-  it('no --space, a missing file, bad JSON, a bad field, a bad queue URL, --jobs with --queue', () => {
+  it('no --space, a missing file, bad JSON, a bad field, a bad queue URL, --jobs or --job-timeout with --queue, a bad time limit', () => {
     expect(one([])).toBe('error: give a sweep file: --space FILE.json (usage: --help)');
     expect(one(['--space', join(tmp, 'nope.json')])).toMatch(/^error: --space .*nope.json: cannot read \(ENOENT\)$/);
     const bad = join(tmp, 'bad.json');
@@ -229,6 +246,8 @@ describe('npm run dse: input errors (exit 2, one line, before any work)', () => 
     writeFileSync(bad, JSON.stringify({ ...SPACE, accuracy: join(tmp, 'none.json') }));
     expect(one(['--space', bad])).toMatch(/accuracy .*none.json: cannot read a results.json \(ENOENT\); run npm run mnist or npm run cnn first/);
     expect(one(['--space', bad, '--queue', 'redis://127.0.0.1:1', '--jobs', '2'])).toMatch(/--jobs sets the local pool/);
+    expect(one(['--space', bad, '--queue', 'redis://127.0.0.1:1', '--job-timeout', '600'])).toMatch(/--job-timeout applies to the local pool; with --queue, give it to the workers/);
+    expect(one(['--space', bad, '--job-timeout', '0'])).toBe('error: --job-timeout: expected an integer in 1..86400, got "0"');
   });
   it('a Redis that does not answer', () => {
     const good = join(tmp, 'good.json');
