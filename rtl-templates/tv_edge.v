@@ -6,7 +6,7 @@
 // one bit pair (2q+1, 2q). Dropping every digit below bit c leaves (x with bits < c cleared) + carry_c * 2^c.
 // The edge cuts at c = 2q, q the lowest pair that still holds one of the d most significant digits.
 //   (before the sequencer's lane register: the adder, and per pair its nonzero flag and the carry into it;
-//    the cap d is decoded there into a thermometer, which this edge registers next to its capper)
+//    the cap d is decoded there into a thermometer and registered per load lane, in step with in_lanes)
 //   E0 (the beat's cycle): the pairs kept for d -> registers: the value with the bits below the cut cleared,
 //       and the carry at the cut as a one-hot addend (pair q's carry where q is the lowest kept pair), so E0 is
 //       the keep test and one gate, and the raw value is not registered a second time
@@ -117,10 +117,10 @@ module @@P@@_edge #(
     // "write value" multiplexer shared by nxt and act, that LUT drove both flip-flops and neither could pack.)
     // act's bypass selects with wr_sel, nxt zeroes with wr_zero: written with the same signal, act's input
     // (the value nxt takes in this cycle) is nxt's own next-state multiplexer, synthesis merges the two, nxt
-    // loses its enable and reset pins, and the one LUT then drives both flip-flops, so neither packs (144 logic
-    // cells per edge at G = 8). Neither needs a reset of its own: every position of nxt is written by the first beat of every group (all
-    // lanes when a group is one beat, else the clearing first beat), and act is loaded whole at every swap, the
-    // first of which comes before the first work cycle (the cells ignore their data outside work cycles).
+    // loses its enable and reset pins, and the one LUT drives both flip-flops, so neither packs (144 logic cells
+    // per edge at G = 8). No reset on either: the first beat of every group writes every position of nxt (all
+    // lanes when a group is one beat, else the clearing first beat), and every swap loads act whole, the first
+    // swap coming before the first work cycle (the cells ignore their data outside work cycles).
 
     reg [XV-1:0] nxt [0:G-1];
     reg [XV-1:0] act [0:G-1];

@@ -42,6 +42,12 @@ function fakeSynth(log: string[] = []) {
   };
 }
 
+/** The jobs of SPACE at one shape (1x1) and seed 1 (tr, bp, bs), with an empty result cache in tmp/dir. */
+function oneShapeJobs(dir: string) {
+  const jobs = expandSpace(parseSpace({ ...SPACE, shapes: ['1x1'], seeds: [1] })).map((p) => ({ key: jobKey(specOf(p)), spec: specOf(p), id: p.id }));
+  return { jobs, cache: new ResultCache(join(tmp, dir)) };
+}
+
 describe('sweep files', () => {
   it('expand into config variant × design × board × seed, in a fixed order, with unique ids', () => {
     const pts = expandSpace(parseSpace(SPACE));
@@ -143,10 +149,7 @@ describe('the local pool (fake synthesizer)', () => {
   });
 
   it('a job that throws (not a design failure) is reported as failed and not cached; the others go on', async () => {
-    const space = parseSpace({ ...SPACE, shapes: ['1x1'], seeds: [1] });
-    const pts = expandSpace(space);
-    const jobs = pts.map((p) => ({ key: jobKey(specOf(p)), spec: specOf(p), id: p.id }));
-    const cache = new ResultCache(join(tmp, 'c2'));
+    const { jobs, cache } = oneShapeJobs('c2');
     const ok = fakeSynth();
     const r = await runLocal(jobs, cache, { concurrency: 2, synth: async (o) => (o.top.includes('_bp') ? Promise.reject(new Error('worker ran out of memory')) : ok(o)) });
     expect(r.failed.map((f) => [f.id, f.error])).toEqual([['bp 1x1 icebreaker s1', 'worker ran out of memory']]);
@@ -154,10 +157,7 @@ describe('the local pool (fake synthesizer)', () => {
   });
 
   it('--job-timeout: a job that runs too long is stopped, reported as failed and not cached; the others go on', async () => {
-    const space = parseSpace({ ...SPACE, shapes: ['1x1'], seeds: [1] });
-    const pts = expandSpace(space);
-    const jobs = pts.map((p) => ({ key: jobKey(specOf(p)), spec: specOf(p), id: p.id }));
-    const cache = new ResultCache(join(tmp, 'c6'));
+    const { jobs, cache } = oneShapeJobs('c6');
     const ok = fakeSynth();
     // the bp job "stalls" (like nextpnr's router on a congested placement) until its signal aborts it
     const stall = (o: SynthOptions) => new Promise<never>((_, reject) => o.signal?.addEventListener('abort', () => reject(o.signal?.reason), { once: true }));
