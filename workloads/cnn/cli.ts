@@ -18,17 +18,16 @@ import { checkOut, intOption, parseArgs, runCli, writeFilesAtomic } from '../../
 import { loadMnist, type Sample } from '../mnist/data.ts';
 import { spreadSamples, trainValSplit } from '../mnist/setup.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
-import { searchAllocation } from '../mnist/mixed.ts';
 import { CNN_DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { calibrationInputs, foldNet, type Folded } from './fold.ts';
 import { budgetSlope, budgetsToTerms, fracCost, fracStep, roundBudgets, type FracState } from './fracbits.ts';
 import { cnnHwConfig, runCnnHardware } from './hw.ts';
 import { type CnnParams, type NetSpec, mnistCnnSpec, paramCount } from './net.ts';
 import { trTransform } from './qat.ts';
-import { convLayers, evaluateQcnn, quantizeCnn, type Qcnn, type QcnnOptions, type ScaleMode } from './qcnn.ts';
+import { convLayers, quantizeCnn, type Qcnn, type QcnnOptions, type ScaleMode } from './qcnn.ts';
 import { type Results, renderCnnMarkdown, renderCnnPlots, type DqRow, type QatRow, type FracRow } from './report.ts';
 import { pct } from '../mnist/report.ts';
-import { type CnnPoint, PreparedCnnCache, evaluateCnnPoint, matchByBudget } from './sweep.ts';
+import { type CnnPoint, PreparedCnnCache, evaluateCnnPoint, greedyBudgets, matchByBudget } from './sweep.ts';
 import { evaluateCnn, trainCnn, trainCnnCached, type CnnTrainOptions } from './train.ts';
 import { mlpAsCnn } from './mlp-net.ts';
 import { DEFAULT_TRAIN_OPTIONS } from '../mnist/defaults.ts';
@@ -273,20 +272,7 @@ runCli(async () => {
       const target = fracCost(slopes.map(() => ku), slopes);
       const uniPtq = point(cache8, 'uniform-tr', `uniform k${ku} d${d}`, uniform(tr(ku, d)));
       // greedy search (post-training, validation digits, budget term pairs as the cost)
-      const valEval = (ks: readonly number[]) => {
-        const r = evaluateQcnn(q8, cache8.layers(budgetsToTerms(ks, G, d)), valSet);
-        return { loss: r.loss, accuracy: r.accuracy, cost: fracCost(ks, slopes) };
-      };
-      const search = searchAllocation(valEval, {
-        kMin: K_MIN,
-        kMax: K_MAX,
-        start: slopes.map(() => Math.min(K_MAX, ku + 2)),
-        targets: [target],
-        refineIters: quick ? 1 : 3,
-        extraStarts: [slopes.map(() => ku)],
-        onEval: (c, n) => P.status(`greedy search (target k${ku}): ${n} allocations, last ${c.ks.join('/')}: val loss ${c.loss.toFixed(4)}`),
-      });
-      const greedyKs = search.results[0]?.found?.ks ?? slopes.map(() => ku);
+      const greedyKs = greedyBudgets(cache8, valSet, slopes, ku, G, d, quick ? 1 : 3, (ks, loss, n) => P.status(`greedy search (target k${ku}): ${n} allocations, last ${ks.join('/')}: val loss ${loss.toFixed(4)}`));
       const greedyPtq = point(cache8, 'greedy-tr', `greedy k ${greedyKs.join('/')}`, budgetsToTerms(greedyKs, G, d));
       // learned fractional budgets during QAT
       const st: FracState = { k: slopes.map(() => ku + 0.5), m: slopes.map(() => 0), v: slopes.map(() => 0), t: 0 };

@@ -1,5 +1,5 @@
 /**
- * npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--extra] [--report]
+ * npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--report]
  *
  * Seed study: uniform budgets vs learned per-layer budgets vs learned per-block budgets (one k per block of 8
  * output channels = one channel tile of the 8-column array) at equal fixed-schedule term pairs, TR g8 d2, all
@@ -10,7 +10,9 @@
  * method for both granularities (fracbits.ts budgetUnits): budgets start at the uniform k, Adam on dCE/dk
  * (alwaysDk: a gradient also at integer k), a projected update (every k in [1, g·T_w], the cost exactly on
  * the target), 3 epochs; then roundBudgets with fill (cost ≤ target, spare budget used up as far as the
- * slopes allow, so every allocation has (nearly) the uniform allocation's term pairs). --extra adds the per-layer allocations of the
+ * slopes allow, so every allocation has (nearly) the uniform allocation's term pairs). --greedy adds the
+ * allocation of `npm run cnn`'s greedy search (post-training, on the same validation digits, per layer, k ≤ 16),
+ * fine-tuned and evaluated the same way. --extra adds the per-layer allocations of the
  * README run (penalty method). Results are appended to the JSON file after every run (re-runs hit the
  * fine-tuning cache in workloads/cnn/cache). Progress on stderr; at the end (or with --report alone, from
  * the JSON file) a markdown summary on stdout: per target and allocation mean ± sample sd over seeds, the
@@ -19,27 +21,29 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type ArgSpec, UserError, checkOut, intOption, parseArgs } from '../../gen/cli-util.ts';
 import { loadMnist } from '../mnist/data.ts';
+import { trainValSplit } from '../mnist/setup.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
 import { CNN_DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { calibrationInputs, foldNet } from './fold.ts';
-import { budgetUnits, fracCost, fracStep, roundBudgets, unitBudget, unitGradients, unitsToTerms, type BudgetUnit, type FracState } from './fracbits.ts';
+import { budgetUnits, budgetsToTerms, fracCost, fracStep, roundBudgets, unitBudget, unitGradients, unitsToTerms, type BudgetUnit, type FracState } from './fracbits.ts';
 import type { CnnParams } from './net.ts';
 import { trTransform } from './qat.ts';
 import { convLayers, quantizeCnn, termBound, type QcnnOptions } from './qcnn.ts';
-import { PreparedCnnCache, evaluateCnnPoint } from './sweep.ts';
+import { PreparedCnnCache, evaluateCnnPoint, greedyBudgets } from './sweep.ts';
 import { trainCnn, trainCnnCached, type CnnTrainOptions } from './train.ts';
 
-const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--extra] [--report]';
+const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--report]';
 const SPEC: ArgSpec = {
   targets: { type: 'string', help: 'uniform budgets k whose term pairs are the targets, comma-separated, each 1..32', default: '4,6' },
   seeds: { type: 'string', help: 'fine-tuning seeds per allocation, 1..100', default: '5' },
   'first-seed': { type: 'string', help: 'first fine-tuning seed, 1..1000000', default: '1' },
   out: { type: 'string', help: 'results file (JSON; appended to after every run, re-runs skip what it holds)', default: 'out/cnn-fracbits-study.json' },
+  greedy: { type: 'boolean', help: "also fine-tune the allocation of `npm run cnn`'s greedy search (post-training, validation digits)" },
   extra: { type: 'boolean', help: "also fine-tune the per-layer allocations of the README's penalty-method run" },
   report: { type: 'boolean', help: 'only print the markdown summary of the results file' },
 };
 /** Options, checked before any work starts: one `error:` line and exit 2 on bad input. */
-function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; extra: boolean; reportOnly: boolean } {
+function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; greedy: boolean; extra: boolean; reportOnly: boolean } {
   try {
     const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
     const targets = String(a['targets']).split(',').map((t) => {
@@ -50,14 +54,14 @@ function options(): { targets: number[]; nSeeds: number; firstSeed: number; outF
     const outFile = String(a['out']);
     if (reportOnly && !existsSync(outFile)) throw new UserError(`--out: ${outFile} does not exist (nothing to report)`);
     if (!reportOnly) checkOut(outFile, 'file');
-    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, extra: a['extra'] === true, reportOnly };
+    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, greedy: a['greedy'] === true, extra: a['extra'] === true, reportOnly };
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     process.stderr.write(`error: ${e.message}\n`);
     process.exit(2);
   }
 }
-const { targets, nSeeds, firstSeed, outFile, extra, reportOnly } = options();
+const { targets, nSeeds, firstSeed, outFile, greedy, extra, reportOnly } = options();
 
 const G = 8;
 const D = 2;
@@ -75,7 +79,7 @@ const sd = (a: readonly number[]): number => (a.length < 2 ? NaN : Math.sqrt(a.r
 const pc = (v: number): string => (100 * v).toFixed(2);
 
 /** The markdown summary of a results file. */
-function report(st: { runs: Run[]; learned: Learned[] }): string {
+function report(st: State): string {
   const out: string[] = [];
   const tgs = [...new Set(st.runs.map((r) => r.target))].sort((a, b) => a - b);
   out.push('| target | allocation | k (per layer; per block: layer min–max) | budget term pairs / image | n | mean ± sd | per seed (seed order) | Δ vs uniform (paired mean ± sd, t) | Δ vs per-layer (paired, t) |');
@@ -99,13 +103,14 @@ function report(st: { runs: Run[]; learned: Learned[] }): string {
     }
   }
   out.push('');
+  for (const x of st.greedy ?? []) out.push(`- greedy k${x.target} (${x.seconds.toFixed(0)} s): ${x.ks.join('/')} (cost ${x.cost} of ${x.targetCost})`);
   for (const l of st.learned) out.push(`- learned ${l.alloc} k${l.target} (${l.units} units, ${l.seconds.toFixed(0)} s): real ${l.learned.map((v) => v.toFixed(2)).join('/')} → ${l.ks.join('/')} (cost ${l.cost} of ${l.targetCost})`);
   const fresh = st.runs.filter((r) => !r.cached).map((r) => r.seconds);
   if (fresh.length) out.push(`- fine-tune + evaluation per run: ${mean(fresh).toFixed(0)} s mean (${Math.min(...fresh).toFixed(0)}–${Math.max(...fresh).toFixed(0)} s, ${fresh.length} runs)`);
   return out.join('\n') + '\n';
 }
 if (reportOnly) {
-  process.stdout.write(report(JSON.parse(readFileSync(outFile, 'utf8')) as { runs: Run[]; learned: Learned[] }));
+  process.stdout.write(report(JSON.parse(readFileSync(outFile, 'utf8')) as State));
   process.exit(0);
 }
 
@@ -113,6 +118,8 @@ const split = loadMnist();
 const trainSet = split.train;
 const test = split.test;
 const calibSet = trainSet.filter((_, i) => i % 16 === 0);
+// the greedy search's digits: those of `npm run cnn` (cli.ts FULL.valEvery = 2)
+const valSet = trainValSplit(trainSet).valSet.filter((_, i) => i % 2 === 0);
 const trainOpts: CnnTrainOptions = { ...CNN_DEFAULT_TRAIN_OPTIONS };
 const trained = trainCnnCached(trainSet, trainOpts);
 log(`float net: ${trained.cached ? 'cached' : `trained in ${trained.trainSeconds.toFixed(0)} s`}`);
@@ -147,7 +154,19 @@ interface Learned {
   targetCost: number;
   seconds: number;
 }
-const state: { runs: Run[]; learned: Learned[] } = existsSync(outFile) ? (JSON.parse(readFileSync(outFile, 'utf8')) as { runs: Run[]; learned: Learned[] }) : { runs: [], learned: [] };
+interface Greedy {
+  target: number;
+  ks: number[];
+  cost: number;
+  targetCost: number;
+  seconds: number;
+}
+interface State {
+  runs: Run[];
+  learned: Learned[];
+  greedy?: Greedy[];
+}
+const state: State = existsSync(outFile) ? (JSON.parse(readFileSync(outFile, 'utf8')) as State) : { runs: [], learned: [] };
 const save = (): void => {
   // whole-file replace, so an interrupted run never leaves a half-written results file
   writeFileSync(`${outFile}.tmp`, JSON.stringify(state, null, 1) + '\n');
@@ -211,6 +230,20 @@ function learn(units: BudgetUnit[], ku: number, alloc: string): Learned {
   return l;
 }
 
+/** The greedy search's per-layer budgets at target ku (searched once, kept in the results file). */
+function greedyFor(ku: number): number[] {
+  const hit = state.greedy?.find((x) => x.target === ku);
+  if (hit) return hit.ks;
+  const t0 = performance.now();
+  const slopes = perLayer.map((u) => u.slope);
+  const ks = greedyBudgets(new PreparedCnnCache(q8, BUNDLE), valSet, slopes, ku, G, D, 3);
+  const seconds = (performance.now() - t0) / 1000;
+  (state.greedy ??= []).push({ target: ku, ks, cost: fracCost(ks, slopes), targetCost: fracCost(slopes.map(() => ku), slopes), seconds });
+  save();
+  log(`greedy k${ku}: ${ks.join('/')} in ${seconds.toFixed(0)} s`);
+  return ks;
+}
+
 // the README's per-layer FracBits allocations (penalty method, `npm run cnn`, seed 1)
 const README_PER_LAYER: Record<number, number[]> = { 4: [5, 4, 3, 6, 2, 4, 6], 6: [9, 6, 4, 7, 5, 6, 8] };
 
@@ -225,6 +258,7 @@ for (const ku of targets) {
     ['per-layer', unitsToTerms(perLayer, lay.ks, convs.length, G, D)],
     ['per-block', unitsToTerms(perBlock, blk.ks, convs.length, G, D)],
   ];
+  if (greedy) list.push(['greedy', budgetsToTerms(greedyFor(ku), G, D)]);
   const rp = README_PER_LAYER[ku];
   if (extra && rp) list.push(['per-layer (README)', unitsToTerms(perLayer, rp, convs.length, G, D)]);
   allocs.set(ku, list);

@@ -3,8 +3,10 @@
  * of prepared layers, and the matched-accuracy comparison of QT and TR points by fixed-schedule term pairs
  * (what the array's cycles follow), with the measured term pairs next to it.
  */
+import { searchAllocation } from '../mnist/mixed.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
 import { type CnnCost, cnnCost } from './cost.ts';
+import { budgetsToTerms, fracCost } from './fracbits.ts';
 import { type PreparedConv, type Qcnn, convLayers, evaluateQcnn, prepareConv } from './qcnn.ts';
 
 export type Series = 'qt' | 'tr' | 'dhq' | 'qat-tr' | 'fracbits-tr' | 'greedy-tr' | 'uniform-tr';
@@ -99,4 +101,31 @@ export function matchByBudget(qt: readonly CnnPoint[], tr: readonly CnnPoint[], 
     }
     return m;
   });
+}
+
+/**
+ * The greedy budget search (post-training): per-layer budgets k in [1, 16] at g, d whose fixed-schedule term
+ * pairs (slopes · k) stay within those of the uniform budget ku, scored by the loss on `val`; started from
+ * ku + 2 everywhere and from the uniform allocation. Falls back to uniform if nothing is found.
+ */
+export function greedyBudgets(cache: PreparedCnnCache, val: Samples, slopes: readonly number[], ku: number, g: number, d: number, refineIters: number, onEval?: (ks: readonly number[], loss: number, n: number) => void): number[] {
+  const K_MIN = 1;
+  const K_MAX = 16;
+  const target = fracCost(slopes.map(() => ku), slopes);
+  const search = searchAllocation(
+    (ks) => {
+      const r = evaluateQcnn(cache.q, cache.layers(budgetsToTerms(ks, g, d)), val);
+      return { loss: r.loss, accuracy: r.accuracy, cost: fracCost(ks, slopes) };
+    },
+    {
+      kMin: K_MIN,
+      kMax: K_MAX,
+      start: slopes.map(() => Math.min(K_MAX, ku + 2)),
+      targets: [target],
+      refineIters,
+      extraStarts: [slopes.map(() => ku)],
+      onEval: onEval && ((c, n) => onEval(c.ks, c.loss, n)),
+    },
+  );
+  return search.results[0]?.found?.ks ?? slopes.map(() => ku);
 }
