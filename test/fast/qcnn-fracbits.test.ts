@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fracCost, fracStep, roundBudgets, type FracState } from '../../workloads/cnn/fracbits.ts';
+import { Rng } from '../../sim/model/index.ts';
+import { budgetSlope, budgetsToTerms, fracCost, fracStep, roundBudgets, type FracState } from '../../workloads/cnn/fracbits.ts';
+import { convLayers, evaluateQcnn, quantizeCnn } from '../../workloads/cnn/qcnn.ts';
+import { PreparedCnnCache, greedyBudgets } from '../../workloads/cnn/sweep.ts';
+import { randomNet } from '../cnn-helpers.ts';
 
 describe('FracBits budgets (workloads/cnn/fracbits.ts)', () => {
   it('rounding keeps the cost within the target and prefers the layers furthest from their real budget', () => {
@@ -25,5 +29,26 @@ describe('FracBits budgets (workloads/cnn/fracbits.ts)', () => {
     for (let i = 0; i < 2000; i++) fracStep(st, [-0.05, 0, 0], o);
     expect(st.k[0]).toBeGreaterThan(st.k[1]! + 0.5);
     expect(st.k[1]).toBeCloseTo(st.k[2]!, 6);
+  });
+});
+
+describe('greedy budget search on the integer CNN (workloads/cnn/sweep.ts greedyBudgets)', () => {
+  const SEED = 4242;
+  it('stays within the uniform budget and finds a validation loss no worse than uniform', () => {
+    const rng = new Rng(SEED);
+    const { layers, calib } = randomNet(rng);
+    const q = quantizeCnn(layers, calib, [9, 9, 1], { wBits: 8, xBits: 8, scales: { kind: 'int', bits: 8 }, biasBits: 16, maxShift: 24, quantile: 0.999 });
+    const cache = new PreparedCnnCache(q, 6);
+    const val = Array.from({ length: 24 }, () => ({ pixels: Float32Array.from({ length: 81 }, () => rng.next()), label: Math.floor(rng.next() * 4) }));
+    const slopes = convLayers(q).map((L) => budgetSlope(L, 4, 2, 8, 6));
+    for (const ku of [1, 2, 3]) {
+      const ctx = `seed ${SEED}, uniform k${ku}`;
+      const ks = greedyBudgets(cache, val, slopes, ku, 4, 2, 1);
+      expect(ks.length, ctx).toBe(slopes.length);
+      for (const k of ks) expect(Number.isInteger(k) && k >= 1 && k <= 16, ctx).toBe(true);
+      expect(fracCost(ks, slopes), ctx).toBeLessThanOrEqual(fracCost(slopes.map(() => ku), slopes));
+      const loss = (b: readonly number[]) => evaluateQcnn(q, cache.layers(budgetsToTerms(b, 4, 2)), val).loss;
+      expect(loss(ks), ctx).toBeLessThanOrEqual(loss(slopes.map(() => ku)));
+    }
   });
 });
