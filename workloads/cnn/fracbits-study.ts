@@ -1,5 +1,5 @@
 /**
- * npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--report]
+ * npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--protocol a|b] [--report]
  *
  * Seed study: uniform budgets vs learned per-layer budgets vs learned per-block budgets (one k per block of 8
  * output channels = one channel tile of the 8-column array) at equal fixed-schedule term pairs, TR g8 d2, all
@@ -12,7 +12,12 @@
  * the target), 3 epochs; then roundBudgets with fill (cost ≤ target, spare budget used up as far as the
  * slopes allow, so every allocation has (nearly) the uniform allocation's term pairs). --greedy adds the
  * allocation of `npm run cnn`'s greedy search (post-training, on the same validation digits, per layer, k ≤ 16),
- * fine-tuned and evaluated the same way. --extra adds the per-layer allocations of the
+ * fine-tuned and evaluated the same way.
+ *
+ * --protocol b (FracBits as a training method, at equal training epochs): per fine-tuning seed, one FracBits
+ * run (per layer, 3 epochs, that seed) and 3 more epochs at its rounded budgets from the weights it trained
+ * ('B: per-layer joint'), against uniform budgets and the greedy search's (with --greedy) trained for all 6
+ * epochs from the float net ('B: uniform', 'B: greedy'). --extra adds the per-layer allocations of the
  * README run (penalty method). Results are appended to the JSON file after every run (re-runs hit the
  * fine-tuning cache in workloads/cnn/cache). Progress on stderr; at the end (or with --report alone, from
  * the JSON file) a markdown summary on stdout: per target and allocation mean ± sample sd over seeds, the
@@ -32,18 +37,19 @@ import { convLayers, quantizeCnn, termBound, type QcnnOptions } from './qcnn.ts'
 import { PreparedCnnCache, evaluateCnnPoint, greedyBudgets } from './sweep.ts';
 import { trainCnn, trainCnnCached, type CnnTrainOptions } from './train.ts';
 
-const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--report]';
+const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--protocol a|b] [--report]';
 const SPEC: ArgSpec = {
   targets: { type: 'string', help: 'uniform budgets k whose term pairs are the targets, comma-separated, each 1..32', default: '4,6' },
   seeds: { type: 'string', help: 'fine-tuning seeds per allocation, 1..100', default: '5' },
   'first-seed': { type: 'string', help: 'first fine-tuning seed, 1..1000000', default: '1' },
   out: { type: 'string', help: 'results file (JSON; appended to after every run, re-runs skip what it holds)', default: 'out/cnn-fracbits-study.json' },
   greedy: { type: 'boolean', help: "also fine-tune the allocation of `npm run cnn`'s greedy search (post-training, validation digits)" },
+  protocol: { type: 'string', help: "a: every allocation fine-tuned 3 epochs from the float net; b: FracBits' own 3 + 3 epochs against 6 for the others", default: 'a' },
   extra: { type: 'boolean', help: "also fine-tune the per-layer allocations of the README's penalty-method run" },
   report: { type: 'boolean', help: 'only print the markdown summary of the results file' },
 };
 /** Options, checked before any work starts: one `error:` line and exit 2 on bad input. */
-function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; greedy: boolean; extra: boolean; reportOnly: boolean } {
+function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; greedy: boolean; extra: boolean; protocolB: boolean; reportOnly: boolean } {
   try {
     const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
     const targets = String(a['targets']).split(',').map((t) => {
@@ -51,17 +57,19 @@ function options(): { targets: number[]; nSeeds: number; firstSeed: number; outF
       return Number(t);
     });
     const reportOnly = a['report'] === true;
+    const protocol = String(a['protocol']);
+    if (protocol !== 'a' && protocol !== 'b') throw new UserError(`--protocol: '${protocol}' must be a or b`);
     const outFile = String(a['out']);
     if (reportOnly && !existsSync(outFile)) throw new UserError(`--out: ${outFile} does not exist (nothing to report)`);
     if (!reportOnly) checkOut(outFile, 'file');
-    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, greedy: a['greedy'] === true, extra: a['extra'] === true, reportOnly };
+    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, greedy: a['greedy'] === true, extra: a['extra'] === true, protocolB: protocol === 'b', reportOnly };
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     process.stderr.write(`error: ${e.message}\n`);
     process.exit(2);
   }
 }
-const { targets, nSeeds, firstSeed, outFile, greedy, extra, reportOnly } = options();
+const { targets, nSeeds, firstSeed, outFile, greedy, extra, protocolB, reportOnly } = options();
 
 const G = 8;
 const D = 2;
@@ -92,14 +100,20 @@ function report(st: State): string {
   for (const t of tgs) {
     const rs = st.runs.filter((r) => r.target === t);
     const allocNames = [...new Set(rs.map((r) => r.alloc))];
-    const uni = new Map(rs.filter((r) => r.alloc === 'uniform').map((r) => [r.seed, r.accuracy]));
-    const lay = new Map(rs.filter((r) => r.alloc === 'per-layer').map((r) => [r.seed, r.accuracy]));
+    const bySeed = (name: string) => new Map(rs.filter((r) => r.alloc === name).map((r) => [r.seed, r.accuracy]));
     for (const a of allocNames) {
+      // protocol B rows ('B: ...') against protocol B's uniform; no per-layer column there
+      const pre = a.startsWith('B: ') ? 'B: ' : '';
+      const uni = bySeed(`${pre}uniform`);
+      const lay = pre ? new Map<number, number>() : bySeed('per-layer');
       const xs = rs.filter((r) => r.alloc === a).sort((x, y) => x.seed - y.seed);
       const acc = xs.map((r) => r.accuracy);
-      const terms = xs[0]!.terms;
-      const kDesc = terms.map((tt) => (tt.mode !== 'tr' ? 'conv' : tt.blocks ? `${Math.min(...tt.blocks.k)}–${Math.max(...tt.blocks.k)}` : `${tt.k}`)).join('/');
-      out.push(`| k${t} d2 | ${a} | ${kDesc} | ${xs[0]!.budget} | ${xs.length} | ${pc(mean(acc))} ± ${pc(sd(acc))} % | ${acc.map(pc).join(', ')} | ${a === 'uniform' ? '' : paired(xs, uni)} | ${a === 'uniform' || a === 'per-layer' ? '' : paired(xs, lay)} |`);
+      const desc = (terms: readonly LayerTerms[]) => terms.map((tt) => (tt.mode !== 'tr' ? 'conv' : tt.blocks ? `${Math.min(...tt.blocks.k)}–${Math.max(...tt.blocks.k)}` : `${tt.k}`)).join('/');
+      // protocol B's joint runs learn their budgets per seed
+      const kDescs = [...new Set(xs.map((r) => desc(r.terms)))];
+      const kDesc = kDescs.length === 1 ? kDescs[0] : `per seed: ${xs.map((r) => desc(r.terms)).join(', ')}`;
+      const budgets = [...new Set(xs.map((r) => r.budget))];
+      out.push(`| k${t} d2 | ${a} | ${kDesc} | ${budgets.length === 1 ? budgets[0] : `${Math.min(...budgets)}–${Math.max(...budgets)}`} | ${xs.length} | ${pc(mean(acc))} ± ${pc(sd(acc))} % | ${acc.map(pc).join(', ')} | ${a === `${pre}uniform` ? '' : paired(xs, uni)} | ${a === 'uniform' || a === 'per-layer' ? '' : paired(xs, lay)} |`);
     }
   }
   out.push('');
@@ -174,13 +188,13 @@ const save = (): void => {
 };
 
 /** The `npm run cnn` fine-tuning (cli.ts fineTune, with a seed) and the integer evaluation on the test digits (cli.ts evalPtq). */
-function fineTuneEval(terms: LayerTerms[], seed: number): { accuracy: number; correct: number; budget: number; seconds: number; cached: boolean } {
+function fineTuneEval(terms: LayerTerms[], seed: number, init: CnnParams = params, epochs = QAT_EPOCHS): { accuracy: number; correct: number; budget: number; seconds: number; cached: boolean } {
   const t0 = performance.now();
   const r = trainCnnCached(trainSet, {
     ...trainOpts,
     seed,
-    init: params,
-    epochs: QAT_EPOCHS,
+    init,
+    epochs,
     lr: CNN_DEFAULT_TRAIN_OPTIONS.lr / 4,
     transform: trTransform(folded, q8, terms, BUNDLE),
     transformId: `tr-qat-v1 ${JSON.stringify(terms)} scales ${JSON.stringify(BASE.scales)} g${G} bundle ${BUNDLE}`,
@@ -191,7 +205,31 @@ function fineTuneEval(terms: LayerTerms[], seed: number): { accuracy: number; co
   return { accuracy: p.accuracy, correct: p.correct, budget: p.cost.budgetTermPairs, seconds: (performance.now() - t0) / 1000, cached: r.cached };
 }
 
-/** FracBits over budget units (per layer or per block), projected, with a gradient at integer k. */
+/** One FracBits run over budget units (projected, with a gradient at integer k): the real budgets and the trained net. */
+function fracTrain(units: BudgetUnit[], ku: number, alloc: string, seed: number): { k: number[]; params: CnnParams } {
+  const slopes = units.map((u) => u.slope);
+  const target = fracCost(units.map(() => ku), slopes);
+  const st: FracState = { k: units.map(() => ku), m: units.map(() => 0), v: units.map(() => 0), t: 0 };
+  const fo = { target, slopes, kMin: K_MIN, kMax: K_MAX, lambda: 0, lr: 0.03, project: true };
+  const dks: (Float32Array | undefined)[] = convs.map(() => undefined);
+  const transform = trTransform(folded, q8, convs.map(() => ({ mode: 'tr', g: G, k: ku, d: D })), BUNDLE, { budget: (c) => unitBudget(units, st.k, c), onDk: (c, dk) => (dks[c] = dk), alwaysDk: true });
+  const trainedNet = trainCnn(trainSet, {
+    ...trainOpts,
+    seed,
+    init: params as CnnParams,
+    epochs: QAT_EPOCHS,
+    lr: CNN_DEFAULT_TRAIN_OPTIONS.lr / 4,
+    transform,
+    onGradients: (slots) => {
+      const grads = specIdx.map((si) => slots.find((x) => x.layer === si && x.name === 'w')?.grad);
+      fracStep(st, unitGradients(units, outC, (c) => grads[c], (c) => dks[c]), fo);
+    },
+    onProgress: (e, s, n) => void (s === n - 1 && log(`  FracBits ${alloc} k${ku} (seed ${seed}): epoch ${e + 1} done, k ${st.k.map((v) => v.toFixed(2)).join('/')}`)),
+  });
+  return { k: st.k.slice(), params: trainedNet };
+}
+
+/** FracBits over budget units (per layer or per block), training seed 1; the rounded budgets are what protocol A fine-tunes. */
 function learn(units: BudgetUnit[], ku: number, alloc: string): Learned {
   const slopes = units.map((u) => u.slope);
   const target = fracCost(units.map(() => ku), slopes);
@@ -205,25 +243,10 @@ function learn(units: BudgetUnit[], ku: number, alloc: string): Learned {
     return hit;
   }
   const t0 = performance.now();
-  const st: FracState = { k: units.map(() => ku), m: units.map(() => 0), v: units.map(() => 0), t: 0 };
-  const fo = { target, slopes, kMin: K_MIN, kMax: K_MAX, lambda: 0, lr: 0.03, project: true };
-  const dks: (Float32Array | undefined)[] = convs.map(() => undefined);
-  const transform = trTransform(folded, q8, convs.map(() => ({ mode: 'tr', g: G, k: ku, d: D })), BUNDLE, { budget: (c) => unitBudget(units, st.k, c), onDk: (c, dk) => (dks[c] = dk), alwaysDk: true });
-  trainCnn(trainSet, {
-    ...trainOpts,
-    init: params as CnnParams,
-    epochs: QAT_EPOCHS,
-    lr: CNN_DEFAULT_TRAIN_OPTIONS.lr / 4,
-    transform,
-    onGradients: (slots) => {
-      const grads = specIdx.map((si) => slots.find((x) => x.layer === si && x.name === 'w')?.grad);
-      fracStep(st, unitGradients(units, outC, (c) => grads[c], (c) => dks[c]), fo);
-    },
-    onProgress: (e, s, n) => void (s === n - 1 && log(`  FracBits ${alloc} k${ku}: epoch ${e + 1} done, k ${st.k.map((v) => v.toFixed(2)).join('/')}`)),
-  });
-  const ks = roundBudgets(st.k, slopes, target, K_MIN, K_MAX, true);
-  const ksNoFill = roundBudgets(st.k, slopes, target, K_MIN, K_MAX);
-  const l: Learned = { target: ku, alloc, units: units.length, learned: st.k.slice(), ks, ksNoFill, cost: fracCost(ks, slopes), targetCost: target, seconds: (performance.now() - t0) / 1000 };
+  const { k } = fracTrain(units, ku, alloc, trainOpts.seed);
+  const ks = roundBudgets(k, slopes, target, K_MIN, K_MAX, true);
+  const ksNoFill = roundBudgets(k, slopes, target, K_MIN, K_MAX);
+  const l: Learned = { target: ku, alloc, units: units.length, learned: k, ks, ksNoFill, cost: fracCost(ks, slopes), targetCost: target, seconds: (performance.now() - t0) / 1000 };
   state.learned.push(l);
   save();
   log(`FracBits ${alloc} k${ku}: ${units.length} units, learned in ${l.seconds.toFixed(0)} s → ${ks.join('/')} (cost ${l.cost} of ${target})`);
@@ -249,28 +272,49 @@ const README_PER_LAYER: Record<number, number[]> = { 4: [5, 4, 3, 6, 2, 4, 6], 6
 
 const perLayer = budgetUnits(convs, G, D, X_BITS, BUNDLE, Infinity);
 const perBlock = budgetUnits(convs, G, D, X_BITS, BUNDLE, BLOCK);
-const allocs = new Map<number, [string, LayerTerms[]][]>();
-for (const ku of targets) {
-  const lay = learn(perLayer, ku, 'per-layer');
-  const blk = learn(perBlock, ku, 'per-block');
-  const list: [string, LayerTerms[]][] = [
-    ['uniform', convs.map(() => ({ mode: 'tr', g: G, k: ku, d: D }))],
-    ['per-layer', unitsToTerms(perLayer, lay.ks, convs.length, G, D)],
-    ['per-block', unitsToTerms(perBlock, blk.ks, convs.length, G, D)],
-  ];
-  if (greedy) list.push(['greedy', budgetsToTerms(greedyFor(ku), G, D)]);
-  const rp = README_PER_LAYER[ku];
-  if (extra && rp) list.push(['per-layer (README)', unitsToTerms(perLayer, rp, convs.length, G, D)]);
-  allocs.set(ku, list);
-}
-for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
+const record = (ku: number, alloc: string, seed: number, terms: LayerTerms[], r: ReturnType<typeof fineTuneEval>): void => {
+  state.runs.push({ target: ku, alloc, seed, terms, ...r });
+  save();
+  log(`seed ${seed} k${ku} d${D} ${alloc}: ${(100 * r.accuracy).toFixed(2)} % (${r.correct}/${test.length}), budget ${r.budget}, ${r.seconds.toFixed(0)} s${r.cached ? ' (cached)' : ''}`);
+};
+const done = (ku: number, alloc: string, seed: number): boolean => state.runs.some((r) => r.target === ku && r.alloc === alloc && r.seed === seed);
+const uniformTerms = (ku: number): LayerTerms[] => convs.map(() => ({ mode: 'tr', g: G, k: ku, d: D }));
+
+if (!protocolB) {
+  const allocs = new Map<number, [string, LayerTerms[]][]>();
   for (const ku of targets) {
-    for (const [alloc, terms] of allocs.get(ku)!) {
-      if (state.runs.some((r) => r.target === ku && r.alloc === alloc && r.seed === seed)) continue;
-      const r = fineTuneEval(terms, seed);
-      state.runs.push({ target: ku, alloc, seed, terms, ...r });
-      save();
-      log(`seed ${seed} k${ku} d${D} ${alloc}: ${(100 * r.accuracy).toFixed(2)} % (${r.correct}/${test.length}), budget ${r.budget}, ${r.seconds.toFixed(0)} s${r.cached ? ' (cached)' : ''}`);
+    const lay = learn(perLayer, ku, 'per-layer');
+    const blk = learn(perBlock, ku, 'per-block');
+    const list: [string, LayerTerms[]][] = [
+      ['uniform', uniformTerms(ku)],
+      ['per-layer', unitsToTerms(perLayer, lay.ks, convs.length, G, D)],
+      ['per-block', unitsToTerms(perBlock, blk.ks, convs.length, G, D)],
+    ];
+    if (greedy) list.push(['greedy', budgetsToTerms(greedyFor(ku), G, D)]);
+    const rp = README_PER_LAYER[ku];
+    if (extra && rp) list.push(['per-layer (README)', unitsToTerms(perLayer, rp, convs.length, G, D)]);
+    allocs.set(ku, list);
+  }
+  for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
+    for (const ku of targets) {
+      for (const [alloc, terms] of allocs.get(ku)!) if (!done(ku, alloc, seed)) record(ku, alloc, seed, terms, fineTuneEval(terms, seed));
+    }
+  }
+} else {
+  const slopes = perLayer.map((u) => u.slope);
+  for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
+    for (const ku of targets) {
+      const others: [string, LayerTerms[]][] = [['B: uniform', uniformTerms(ku)]];
+      if (greedy) others.push(['B: greedy', budgetsToTerms(greedyFor(ku), G, D)]);
+      for (const [alloc, terms] of others) if (!done(ku, alloc, seed)) record(ku, alloc, seed, terms, fineTuneEval(terms, seed, params, 2 * QAT_EPOCHS));
+      const alloc = 'B: per-layer joint';
+      if (done(ku, alloc, seed)) continue;
+      const t0 = performance.now();
+      const learned = fracTrain(perLayer, ku, alloc, seed);
+      const ks = roundBudgets(learned.k, slopes, fracCost(slopes.map(() => ku), slopes), K_MIN, K_MAX, true);
+      const terms = unitsToTerms(perLayer, ks, convs.length, G, D);
+      const r = fineTuneEval(terms, seed, learned.params);
+      record(ku, alloc, seed, terms, { ...r, seconds: (performance.now() - t0) / 1000 });
     }
   }
 }
