@@ -101,6 +101,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
       freqMHz: opts.freqMHz,
       seed: opts.seed,
       router: opts.router,
+      placer: opts.placer,
       ...(opts.dsp !== undefined ? { dsp: opts.dsp } : {}),
       onProgress: progress.on,
     });

@@ -24,6 +24,11 @@ export type Stage = 'yosys' | 'nextpnr' | 'icepack';
 export type Router = 'router1' | 'router2';
 export const ROUTERS: readonly Router[] = ['router1', 'router2'];
 
+/** nextpnr's placers: heap (analytical, its default) and sa (simulated annealing). On a nearly full device heap's
+ *  legaliser can spend its whole time on the first iteration; sa places such designs cell by cell. */
+export type Placer = 'heap' | 'sa';
+export const PLACERS: readonly Placer[] = ['heap', 'sa'];
+
 export interface SynthOptions {
   /** Verilog sources (*.v, *.sv are read; any other file, e.g. an `include`d header or $readmemh data, is just made available). */
   files: FileTree;
@@ -35,6 +40,8 @@ export interface SynthOptions {
   seed?: number;
   /** nextpnr router; default router1 (nextpnr's default). */
   router?: Router;
+  /** nextpnr placer; default heap (nextpnr's default). */
+  placer?: Placer;
   /** Map multipliers to SB_MAC16 DSP blocks (`synth_ice40 -dsp`); default: on when the device has DSPs (UP5K). */
   dsp?: boolean;
   /** Called with (stage) when a stage starts and (stage, line) for each log line. */
@@ -473,6 +480,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     '--freq', String(freqMHz),
     '--seed', String(seed),
     ...(opts.router !== undefined && opts.router !== 'router1' ? ['--router', opts.router] : []),
+    ...(opts.placer !== undefined && opts.placer !== 'heap' ? ['--placer', opts.placer] : []),
     '--report', 'report.json',
     '--asc', `${top}.asc`,
     // A missed clock target is a result (timingMet: false), not a failure.

@@ -9,11 +9,11 @@ import { buildBenchWrapper } from '../bench/bench.ts';
 import { type ArgSpec, type ParsedArgs, UserError, choiceOption } from '../cli-util.ts';
 import { type Derived, PRESETS, type TrConfig } from '../config.ts';
 import { GENERATOR_VERSION, buildDesign, topPorts } from '../design.ts';
-import { ROUTERS, type Router, type SynthReport, type SynthResult, reportMarkdown } from './flow.ts';
+import { PLACERS, ROUTERS, type Placer, type Router, type SynthReport, type SynthResult, reportMarkdown } from './flow.ts';
 
 export const USAGE =
   'usage: npm run synth -- (--config FILE.json | --preset NAME) --board BOARD [--out DIR] [--seed N] [--freq MHZ] ' +
-  '[--dsp on|off] [--router router1|router2] [--core] [--readback all|results] [--require-timing] [--verbose]';
+  '[--dsp on|off] [--router router1|router2] [--placer heap|sa] [--core] [--readback all|results] [--require-timing] [--verbose]';
 
 export const SYNTH_ARGS: ArgSpec = {
   config: { type: 'string', help: 'design config (JSON: a "preset" and/or fields)' },
@@ -25,6 +25,7 @@ export const SYNTH_ARGS: ArgSpec = {
   dsp: { type: 'string', help: 'map multipliers to SB_MAC16 DSP blocks: on|off (default: on where the device has DSPs, i.e. UP5K)' },
   core: { type: 'boolean', help: 'synthesize the bare array in the LFSR/parity bench wrapper (gen/bench/bench.ts) instead of the usable board top' },
   router: { type: 'string', help: 'nextpnr router: router1 (default) or router2 (for placements on which router1 stalls)' },
+  placer: { type: 'string', help: "nextpnr placer: heap (default) or sa (for a nearly full device, on which heap's legaliser can stall)" },
   readback: { type: 'string', help: 'board top: which memories READ serves, all (default) or results (Y and A only; saves the READ path of W, X, T and P)' },
   'require-timing': { type: 'boolean', help: 'exit with status 3 (after writing everything) when Fmax is below the constraint; default: warn, exit 0' },
   verbose: { type: 'boolean', help: 'echo every tool log line to stderr' },
@@ -35,6 +36,7 @@ export interface SynthJobOptions {
   target: 'board' | 'core';
   readback: Readback;
   router: Router;
+  placer: Placer;
   seed: number;
   freqMHz: number;
   /** undefined: the flow's default (on for UP5K) */
@@ -66,6 +68,7 @@ export function synthOptions(args: ParsedArgs): SynthJobOptions {
     if (dsp && board.resources.dsp === 0) throw new UserError(`--dsp on: board '${board.id}' (${board.part}) has no DSP blocks`);
   }
   const router = choiceOption(args, 'router', ROUTERS, 'router1');
+  const placer = choiceOption(args, 'placer', PLACERS, 'heap');
   const readback = choiceOption(args, 'readback', READBACKS, 'all');
   if (readback !== 'all' && args['core'] === true) throw new UserError('--readback: applies to the board top, not to --core');
   return {
@@ -73,6 +76,7 @@ export function synthOptions(args: ParsedArgs): SynthJobOptions {
     target: args['core'] === true ? 'core' : 'board',
     readback,
     router,
+    placer,
     seed: Number(seedText),
     freqMHz,
     dsp,

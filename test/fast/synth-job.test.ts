@@ -31,6 +31,7 @@ describe('synth options', () => {
     expect([o.board.id, o.target, o.seed, o.freqMHz, o.dsp, o.out, o.requireTiming, o.verbose]).toEqual(['hx8k', 'core', 42, 20.5, false, 'd', true, true]);
     expect(opts('--preset', 'tiny', '--board', 'icebreaker', '--dsp', 'on').dsp).toBe(true);
     expect([opts('--preset', 'tiny', '--board', 'hx8k').router, opts('--preset', 'tiny', '--board', 'hx8k', '--router', 'router2').router]).toEqual(['router1', 'router2']);
+    expect([opts('--preset', 'tiny', '--board', 'hx8k').placer, opts('--preset', 'tiny', '--board', 'hx8k', '--placer', 'sa').placer]).toEqual(['heap', 'sa']);
     expect([opts('--preset', 'tiny', '--board', 'hx8k').readback, opts('--preset', 'tiny', '--board', 'hx8k', '--readback', 'results').readback]).toEqual(['all', 'results']);
   });
   const bad: [string[], RegExp][] = [
@@ -46,6 +47,7 @@ describe('synth options', () => {
     [['--preset', 'tiny', '--board', 'hx8k', '--dsp', 'yes'], /--dsp: 'yes' must be on or off/],
     [['--preset', 'tiny', '--board', 'hx8k', '--readback', 'none'], /--readback: 'none' must be all or results/],
     [['--preset', 'tiny', '--board', 'hx8k', '--router', 'fast'], /--router: 'fast' must be router1 or router2/],
+    [['--preset', 'tiny', '--board', 'hx8k', '--placer', 'fast'], /--placer: 'fast' must be heap or sa/],
     [['--preset', 'tiny', '--board', 'hx8k', '--readback', 'results', '--core'], /--readback: applies to the board top, not to --core/],
     [['--preset', 'tiny', '--board', 'hx8k', '--dsp', 'on'], /board 'hx8k' \(iCE40HX8K-CT256\) has no DSP blocks/],
   ];
