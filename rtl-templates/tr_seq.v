@@ -12,10 +12,7 @@
 // at the edge when it is loaded: a group takes ceil(k_eff/P) slots of one cycle each (d_eff = 1), and the cap
 // (d in TR mode, TX in conventional mode) goes to the edges with the load beats (out_dmask, below).
 // For timing, the head descriptor's control fields are sanitised into registers (hd_*) before use, and the
-// counters carry registered "last" flags, so the issue decision is a shallow function of registers. The slot
-// and group counters count down to 0 (the remaining slots / groups) and carry a registered "one left" flag as
-// well, so every next "last" flag is a small multiplexer of registered flags, with no adder or comparator in
-// front of it.
+// counters carry registered "last" flags, so the issue decision is a shallow function of registers.
 // Control word out_cw = {lane_valid[L], beat, t, ld_clear, ld_we, last, first, swap, work} (bit 0 = work).
 // out_dmask is the data cap of the last load beat as a thermometer of TX bits per load lane, dmask[j] = (cap > j),
 // decoded here once and registered per lane (so it is aligned with out_cw and out_lanes). Lane l's copy loads
@@ -148,23 +145,20 @@ module @@P@@_seq #(
     reg [NGW-1:0]  hd_nm1;
     reg [TX-1:0]   hd_dmask;
     reg            hd_t1, hd_j1, hd_n1;   // d_eff == 1, k_eff == 1, ngroups == 1
-    reg            hd_t2, hd_j2, hd_n2;   // d_eff == 2, k_eff == 2, ngroups == 2
-    reg            hd_j3, hd_n3;          // k_eff == 3, ngroups == 3
     reg            hd_all;                // hd_t1 & hd_j1 & hd_n1: the head tile is a single work cycle
 
     // ---------------- compute side ----------------
     reg            busy;
     reg [KW-1:0]   c_km1;
     reg [DW-1:0]   c_dm1;
-    reg            c_d1, c_k1, c_k2;      // the tile's d_eff == 1, k_eff == 1, k_eff == 2
+    reg [NGW-1:0]  c_nm1;
     reg            c_relu;
     reg            p_load;                // load the read-out parameters (the cycle after a tile's last work cycle)
     reg [PSW-1:0]  c_pset;
-    reg [NGW-1:0]  r_g;                   // groups left after the current one
-    reg [KW-1:0]   r_j;                   // weight slots of the group left after the current one
+    reg [NGW-1:0]  c_grp;
+    reg [KW-1:0]   c_j;
     reg [TCW-1:0]  c_t;
-    reg            c_tl, c_jl, c_gl;      // the current t / j / group is the last one (r_j == 0, r_g == 0)
-    reg            r_j1, r_g1;            // r_j == 1, r_g == 1
+    reg            c_tl, c_jl, c_gl;      // the current t / j / group is the last one
     reg            c_all;                 // c_tl & c_jl & c_gl: the next work cycle is the tile's last
     reg            c_t0, c_j0;            // c_t == 0, c_j == 0 (registered, to keep the issue decision shallow)
     reg [LMW-1:0]  since_end;            // cycles since the last tile's last issue, up to LMIN
@@ -180,7 +174,8 @@ module @@P@@_seq #(
     // position of the next work cycle: while idle it is the start of the head tile
     wire t_end  = busy ? c_tl : hd_t1;
     wire j_end  = busy ? c_jl : hd_j1;
-    wire is_last = busy ? c_all : hd_all;   // = t_end & j_end & the group is the last
+    wire g_end  = busy ? c_gl : hd_n1;
+    wire is_last = busy ? c_all : hd_all;   // = t_end & j_end & g_end
     wire need_w = c_t0;
     wire need_x = c_t0 & c_j0;
     // the issue decision: everything but the weight stream's valid comes from registers (with kept nets forcing
@@ -195,27 +190,12 @@ module @@P@@_seq #(
     assign out_w_ready = w_take;
 
     // next counter values and their "last" flags (compared against the tile's k_eff / d_eff / groups)
-    // (while idle, c_t is 0 and the next work cycle is the head tile's first: t = j = group = 0). t counts up
-    // (tp cells read it), j and the group count down; the flags are chosen by registered bits only.
-    wire [TCW-1:0] t_nx  = t_end ? {TCW{1'b0}} : c_t + 1'b1;
-    wire           tl_nx = busy ? (c_tl ? c_d1 : ({{(32-TCW){1'b0}}, c_t + 1'b1} == {{(32-DW){1'b0}}, c_dm1}))
-                                : (hd_t1 | hd_t2);
-    wire           r_j2  = {{(32-KW){1'b0}}, r_j} == 32'd2;
-    wire           r_g2  = {{(32-NGW){1'b0}}, r_g} == 32'd2;
-    // j: a busy tile's slot advances when t wraps and reloads after the group's last slot; an idle tile's first
-    // slot is followed by slot 1 when d_eff == 1 and k_eff > 1, else by slot 0 (of group 0 or 1)
-    wire           j_adv = busy ? c_tl : (hd_t1 & !hd_j1);
-    wire [KW-1:0]  r_j_nx = busy ? (c_tl ? (c_jl ? c_km1 : r_j - 1'b1) : r_j)
-                                 : (j_adv ? hd_km1 - 1'b1 : hd_km1);
-    wire           jl_nx = busy ? (c_tl ? (c_jl ? c_k1 : r_j1) : c_jl)
-                                : (j_adv ? hd_j2 : hd_j1);
-    wire           j1_nx = busy ? (c_tl ? (c_jl ? c_k2 : r_j2) : r_j1)
-                                : (j_adv ? hd_j3 : hd_j2);
-    // group: advances when t and j wrap (after the tile's last group the tile ends, and r_g is not read again)
-    wire           g_adv = busy ? (c_tl & c_jl) : (hd_t1 & hd_j1);
-    wire [NGW-1:0] r_g_nx = busy ? (g_adv ? r_g - 1'b1 : r_g) : (g_adv ? hd_nm1 - 1'b1 : hd_nm1);
-    wire           gl_nx = busy ? (g_adv ? r_g1 : c_gl) : (g_adv ? hd_n2 : hd_n1);
-    wire           g1_nx = busy ? (g_adv ? r_g2 : r_g1) : (g_adv ? hd_n3 : hd_n2);
+    wire [KW-1:0]  km1 = busy ? c_km1 : hd_km1;
+    wire [DW-1:0]  dm1 = busy ? c_dm1 : hd_dm1;
+    wire [NGW-1:0] nm1 = busy ? c_nm1 : hd_nm1;
+    wire [TCW-1:0] t_nx = t_end ? {TCW{1'b0}} : c_t + 1'b1;
+    wire [KW-1:0]  j_nx = t_end ? (j_end ? {KW{1'b0}} : c_j + 1'b1) : c_j;
+    wire [NGW-1:0] g_nx = (t_end & j_end) ? (g_end ? {NGW{1'b0}} : c_grp + 1'b1) : c_grp;
 
     // ---------------- loader side ----------------
     reg            ld_act;
@@ -255,14 +235,11 @@ module @@P@@_seq #(
         if (rst) begin
             hd_v <= 1'b0; hd_bad <= 1'b0; hd_g <= {GW{1'b0}}; hd_km1 <= {KW{1'b0}}; hd_dm1 <= {DW{1'b0}}; hd_nm1 <= {NGW{1'b0}}; hd_dmask <= {TX{1'b0}};
             hd_t1 <= 1'b0; hd_j1 <= 1'b0; hd_n1 <= 1'b0; hd_all <= 1'b0;
-            hd_t2 <= 1'b0; hd_j2 <= 1'b0; hd_n2 <= 1'b0; hd_j3 <= 1'b0; hd_n3 <= 1'b0;
             busy <= 1'b0;
-            c_km1 <= {KW{1'b0}}; c_dm1 <= {DW{1'b0}}; c_relu <= 1'b0;
-            c_d1 <= 1'b0; c_k1 <= 1'b0; c_k2 <= 1'b0;
+            c_km1 <= {KW{1'b0}}; c_dm1 <= {DW{1'b0}}; c_nm1 <= {NGW{1'b0}}; c_relu <= 1'b0;
             c_pset <= {PSW{1'b0}};
-            r_g <= {NGW{1'b0}}; r_j <= {KW{1'b0}}; c_t <= {TCW{1'b0}};
+            c_grp <= {NGW{1'b0}}; c_j <= {KW{1'b0}}; c_t <= {TCW{1'b0}};
             c_tl <= 1'b0; c_jl <= 1'b0; c_gl <= 1'b0; c_all <= 1'b0; c_t0 <= 1'b1; c_j0 <= 1'b1;
-            r_j1 <= 1'b0; r_g1 <= 1'b0;
             since_end <= LMIN[LMW-1:0];
             lmin_met <= 1'b1;
             nxt_full <= 1'b0;
@@ -292,11 +269,6 @@ module @@P@@_seq #(
                 hd_j1 <= (s_kem1 == {KW{1'b0}});
                 hd_n1 <= (s_ng == {{(NGW-1){1'b0}}, 1'b1});
                 hd_all <= (s_deff == {{(DW-1){1'b0}}, 1'b1}) && (s_kem1 == {KW{1'b0}}) && (s_ng == {{(NGW-1){1'b0}}, 1'b1});
-                hd_t2 <= ({{(32-DW){1'b0}}, s_deff} == 32'd2);
-                hd_j2 <= ({{(32-KW){1'b0}}, s_kem1} == 32'd1);
-                hd_j3 <= ({{(32-KW){1'b0}}, s_kem1} == 32'd2);
-                hd_n2 <= ({{(32-NGW){1'b0}}, s_ng} == 32'd2);
-                hd_n3 <= ({{(32-NGW){1'b0}}, s_ng} == 32'd3);
             end
 
             // a tp slot is held for its d_eff cycles; a tv slot lasts one cycle, so the head is passed on every
@@ -315,22 +287,19 @@ module @@P@@_seq #(
 
             // compute counters
             if (pop) begin
-                c_km1 <= hd_km1; c_dm1 <= hd_dm1; c_relu <= in_t_relu;
-                c_d1 <= hd_t1; c_k1 <= hd_j1; c_k2 <= hd_j2;
+                c_km1 <= hd_km1; c_dm1 <= hd_dm1; c_nm1 <= hd_nm1; c_relu <= in_t_relu;
                 c_pset <= in_t_pset;
                 if (hd_bad) out_err <= 1'b1;
             end
             if (issue) begin
                 out_stat_work <= out_stat_work + 32'd1;
                 c_t <= t_nx;
-                r_j <= r_j_nx;
-                r_g <= r_g_nx;
-                c_tl <= tl_nx;
-                c_jl <= jl_nx;
-                c_gl <= gl_nx;
-                r_j1 <= j1_nx;
-                r_g1 <= g1_nx;
-                c_all <= tl_nx && jl_nx && gl_nx;
+                c_j <= j_nx;
+                c_grp <= g_nx;
+                c_tl <= {{(32-TCW){1'b0}}, t_nx} == {{(32-DW){1'b0}}, dm1};
+                c_jl <= j_nx == km1;
+                c_gl <= g_nx == nm1;
+                c_all <= ({{(32-TCW){1'b0}}, t_nx} == {{(32-DW){1'b0}}, dm1}) && (j_nx == km1) && (g_nx == nm1);
                 c_t0 <= t_end;                      // t_nx == 0
                 c_j0 <= t_end ? j_end : c_j0;       // j_nx == 0
                 busy <= !is_last;

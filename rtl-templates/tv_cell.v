@@ -5,7 +5,7 @@
 // a capped value is the sum of the term pairs the tMAC cell would form one by one, so the results are the
 // same bit for bit in k_eff/P cycles per group instead of k_eff*d_eff. The row's data bus (the edge's active
 // group) and control bits are shared by every cell of the row and not registered here.
-// Pipeline: stage A (per pair, the value idx[0] names, zero for no term) -> stage B (OR of the pairs, shift by exp, and invert for
+// Pipeline: stage A (select the value named by idx, zero for no term) -> stage B (shift by exp, and invert for
 // a negative weight term; the two's complement's +1 travels on as a carry-in) -> [P = 2: stage S (sum of the
 // two products, term 0's +1 as its carry-in)] -> accumulator (the remaining +1 as its carry-in) -> out_res.
 // The accumulator holds a tile's sum in the cycle after the tile's last add; in that cycle out_res takes it
@@ -43,43 +43,40 @@ module @@P@@_cell #(
 
     // ---- stage A: select (zero when there is no term or no work) ----
     // AND-OR selection: values in pairs (idx[0] picks within a pair); the pair select comes decoded (one-hot,
-    // all zero for no term) from the array's weight-slot register, @@P@@_wdec. Stage A registers the AND terms,
-    // one per pair (each a single LUT on the row's data bus, whose flip-flop packs with it), and stage B ORs
-    // them in front of its shifter, so the route from the row's bus ends in one LUT and a flip-flop inside the
-    // cell. No work zeroes those registers through their synchronous reset (with rst), so the row's work bit,
-    // which reaches every cell of every row, feeds no LUT of the selection.
-    reg [XV-1:0] a_pr  [0:P*NPR-1];    // per term p and pair m: the value of pair m that idx[0] names, or 0
+    // all zero for no term) from the array's weight-slot register, @@P@@_wdec. No work zeroes the register through
+    // its synchronous reset (with rst), so the row's work bit, which reaches every cell of every row, feeds
+    // one LUT per cell instead of the whole selection tree.
+    reg [XV-1:0] sel [0:P-1];
+    reg          dec;
+    integer p, i;
+    always @(*) begin
+        for (p = 0; p < P; p = p + 1) begin
+            sel[p] = {XV{1'b0}};
+            for (i = 0; i < G; i = i + 2) begin
+                dec = in_w[p*WT + EW + 2 + i / 2];
+                if (i + 1 < G)
+                    sel[p] = sel[p] | ((in_w[p*WT + EW + 1] ? in_x[(i+1)*XV +: XV] : in_x[i*XV +: XV]) & {XV{dec}});
+                else
+                    sel[p] = sel[p] | (in_x[i*XV +: XV] & {XV{dec && !in_w[p*WT + EW + 1]}});
+            end
+        end
+    end
+    reg [XV-1:0] a_sel [0:P-1];
     reg          a_neg [0:P-1];
     reg [EW-1:0] a_exp [0:P-1];
     reg          a_last;
-    integer p, m;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1) begin
-            for (m = 0; m < NPR; m = m + 1) begin
-                if (rst || !x_work)
-                    a_pr[p*NPR + m] <= {XV{1'b0}};
-                else if (2 * m + 1 < G)
-                    a_pr[p*NPR + m] <= (in_w[p*WT + EW + 1] ? in_x[(2*m+1)*XV +: XV] : in_x[2*m*XV +: XV])
-                                       & {XV{in_w[p*WT + EW + 2 + m]}};
-                else
-                    a_pr[p*NPR + m] <= in_x[2*m*XV +: XV] & {XV{in_w[p*WT + EW + 2 + m] && !in_w[p*WT + EW + 1]}};
-            end
+            a_sel[p] <= (rst || !x_work) ? {XV{1'b0}} : sel[p];
             a_neg[p] <= in_w[p*WT + EW];
             a_exp[p] <= in_w[p*WT +: EW];
         end
         a_last <= !rst && x_work && x_last;
     end
 
-    // ---- stage B: OR of the pair terms (at most one is nonzero), shift, then invert for a negative weight
-    // term: -(v << e) = ~(v << e) + 1, the +1 added later as a carry-in (b_neg), so no stage needs a negation's
-    // carry chain. No term: v = 0, and ~0 + 1 = 0 whatever the sign bit says.
-    reg [XV-1:0] a_sel [0:P-1];
-    always @(*) begin
-        for (p = 0; p < P; p = p + 1) begin
-            a_sel[p] = {XV{1'b0}};
-            for (m = 0; m < NPR; m = m + 1) a_sel[p] = a_sel[p] | a_pr[p*NPR + m];
-        end
-    end
+    // ---- stage B: shift, then invert for a negative weight term: -(v << e) = ~(v << e) + 1, the +1 added
+    // later as a carry-in (b_neg), so no stage needs a negation's carry chain. No term: v = 0, and ~0 + 1 = 0
+    // whatever the sign bit says.
     reg [PW-1:0] b_prod [0:P-1];
     reg          b_neg  [0:P-1];
     reg          b_last;
@@ -138,6 +135,7 @@ module @@P@@_cell #(
         else           acc <= acc + addend + {{(ACCW-1){1'b0}}, cin};
         if (rst)       pend <= 1'b0;
         else if (!nld) pend <= cin;
-        if (!nld || in_shift) out_res <= nld ? in_next : acc + {ACCW{nld}} + {{(ACCW-1){1'b0}}, pend};
+        if (rst)                  out_res <= {ACCW{1'b0}};
+        else if (!nld || in_shift) out_res <= nld ? in_next : acc + {ACCW{nld}} + {{(ACCW-1){1'b0}}, pend};
     end
 endmodule
