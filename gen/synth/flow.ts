@@ -24,8 +24,8 @@ export type Stage = 'yosys' | 'nextpnr' | 'icepack';
 export type Router = 'router1' | 'router2';
 export const ROUTERS: readonly Router[] = ['router1', 'router2'];
 
-/** nextpnr's placers: heap (analytical, its default) and sa (simulated annealing). On a nearly full device heap's
- *  legaliser can spend its whole time on the first iteration; sa places such designs cell by cell. */
+/** nextpnr's placers: heap (analytical, its default) and sa (simulated annealing), an alternative to try when heap's
+ *  legaliser stalls on a nearly full device (it is not guaranteed to succeed there either). */
 export type Placer = 'heap' | 'sa';
 export const PLACERS: readonly Placer[] = ['heap', 'sa'];
 

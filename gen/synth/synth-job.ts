@@ -25,7 +25,7 @@ export const SYNTH_ARGS: ArgSpec = {
   dsp: { type: 'string', help: 'map multipliers to SB_MAC16 DSP blocks: on|off (default: on where the device has DSPs, i.e. UP5K)' },
   core: { type: 'boolean', help: 'synthesize the bare array in the LFSR/parity bench wrapper (gen/bench/bench.ts) instead of the usable board top' },
   router: { type: 'string', help: 'nextpnr router: router1 (default) or router2 (for placements on which router1 stalls)' },
-  placer: { type: 'string', help: "nextpnr placer: heap (default) or sa (for a nearly full device, on which heap's legaliser can stall)" },
+  placer: { type: 'string', help: "nextpnr placer: heap (default) or sa (simulated annealing; an alternative when heap's legaliser stalls)" },
   readback: { type: 'string', help: 'board top: which memories READ serves, all (default) or results (Y and A only; saves the READ path of W, X, T and P)' },
   'require-timing': { type: 'boolean', help: 'exit with status 3 (after writing everything) when Fmax is below the constraint; default: warn, exit 0' },
   verbose: { type: 'boolean', help: 'echo every tool log line to stderr' },
