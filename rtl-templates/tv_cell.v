@@ -5,8 +5,9 @@
 // a capped value is the sum of the term pairs the tMAC cell would form one by one, so the results are the
 // same bit for bit in k_eff/P cycles per group instead of k_eff*d_eff. The row's data bus (the edge's active
 // group) and control bits are shared by every cell of the row and not registered here.
-// Pipeline: stage A (select the value named by idx, zero for no term) -> stage B (shift by exp, and invert for
-// a negative weight term; the two's complement's +1 travels on as a carry-in) -> [P = 2: stage S (sum of the
+// Pipeline: stage A (the value idx[0] names, zero for no term; at P = 2 registered per value pair) -> stage B
+// ([P = 2: OR of the pairs,] shift by exp, and invert for a negative weight term; the two's complement's +1
+// travels on as a carry-in) -> [P = 2: stage S (sum of the
 // two products, term 0's +1 as its carry-in)] -> accumulator (the remaining +1 as its carry-in) -> out_res.
 // The accumulator holds a tile's sum in the cycle after the tile's last add; in that cycle out_res takes it
 // and the accumulator restarts with that cycle's addend instead of adding it (a multiplexer in each adder
@@ -43,36 +44,67 @@ module @@P@@_cell #(
 
     // ---- stage A: select (zero when there is no term or no work) ----
     // AND-OR selection: values in pairs (idx[0] picks within a pair); the pair select comes decoded (one-hot,
-    // all zero for no term) from the array's weight-slot register, @@P@@_wdec. No work zeroes the register through
-    // its synchronous reset (with rst), so the row's work bit, which reaches every cell of every row, feeds
-    // one LUT per cell instead of the whole selection tree.
-    reg [XV-1:0] sel [0:P-1];
-    reg          dec;
-    integer p, i;
-    always @(*) begin
-        for (p = 0; p < P; p = p + 1) begin
-            sel[p] = {XV{1'b0}};
-            for (i = 0; i < G; i = i + 2) begin
-                dec = in_w[p*WT + EW + 2 + i / 2];
-                if (i + 1 < G)
-                    sel[p] = sel[p] | ((in_w[p*WT + EW + 1] ? in_x[(i+1)*XV +: XV] : in_x[i*XV +: XV]) & {XV{dec}});
-                else
-                    sel[p] = sel[p] | (in_x[i*XV +: XV] & {XV{dec && !in_w[p*WT + EW + 1]}});
-            end
-        end
-    end
-    reg [XV-1:0] a_sel [0:P-1];
+    // all zero for no term) from the array's weight-slot register, @@P@@_wdec. No work zeroes stage A's
+    // registers through their synchronous reset (with rst), so the row's work bit, which reaches every cell of
+    // every row, feeds no LUT of the selection. Where the register sits depends on P (measured, README "Cell
+    // kinds"):
+    //   P = 2: one register per value pair, holding the AND term (the value of the pair that idx[0] names, or
+    //          0; a single LUT on the row's data bus, whose flip-flop packs with it); stage B ORs the pairs in
+    //          front of its shifter. The route from the row's bus then ends in one LUT inside the cell (the
+    //          HX8K bench core's critical route at P = 2).
+    //   P = 1: the whole AND-OR in front of one register. Registering the pairs measured neutral at P = 1
+    //          (-1.7 to +4.2 MHz, -3 to +15 LC on five P = 1 designs), and the HX8K 4x8 board top (P = 1, 96 %
+    //          of the device) places with this structure but did not with the other.
+    reg [XV-1:0] a_sel [0:P-1];        // the selected value (P = 2: the OR of the registered pair terms)
     reg          a_neg [0:P-1];
     reg [EW-1:0] a_exp [0:P-1];
     reg          a_last;
+    integer p;
     always @(posedge clk) begin
         for (p = 0; p < P; p = p + 1) begin
-            a_sel[p] <= (rst || !x_work) ? {XV{1'b0}} : sel[p];
             a_neg[p] <= in_w[p*WT + EW];
             a_exp[p] <= in_w[p*WT +: EW];
         end
         a_last <= !rst && x_work && x_last;
     end
+    generate
+        if (P == 2) begin : g_pair_reg
+            reg [XV-1:0] a_pr [0:P*NPR-1];    // per term q and pair n: the value of pair n that idx[0] names, or 0
+            integer q, n;
+            always @(posedge clk) begin
+                for (q = 0; q < P; q = q + 1) begin
+                    for (n = 0; n < NPR; n = n + 1) begin
+                        if (rst || !x_work)
+                            a_pr[q*NPR + n] <= {XV{1'b0}};
+                        else if (2 * n + 1 < G)
+                            a_pr[q*NPR + n] <= (in_w[q*WT + EW + 1] ? in_x[(2*n+1)*XV +: XV] : in_x[2*n*XV +: XV])
+                                               & {XV{in_w[q*WT + EW + 2 + n]}};
+                        else
+                            a_pr[q*NPR + n] <= in_x[2*n*XV +: XV] & {XV{in_w[q*WT + EW + 2 + n] && !in_w[q*WT + EW + 1]}};
+                    end
+                end
+            end
+            always @(*) begin
+                for (q = 0; q < P; q = q + 1) begin
+                    a_sel[q] = {XV{1'b0}};
+                    for (n = 0; n < NPR; n = n + 1) a_sel[q] = a_sel[q] | a_pr[q*NPR + n];
+                end
+            end
+        end else begin : g_value_reg
+            reg [XV-1:0] sel;
+            integer n;
+            always @(*) begin
+                sel = {XV{1'b0}};
+                for (n = 0; n < NPR; n = n + 1) begin
+                    if (2 * n + 1 < G)
+                        sel = sel | ((in_w[EW + 1] ? in_x[(2*n+1)*XV +: XV] : in_x[2*n*XV +: XV]) & {XV{in_w[EW + 2 + n]}});
+                    else
+                        sel = sel | (in_x[2*n*XV +: XV] & {XV{in_w[EW + 2 + n] && !in_w[EW + 1]}});
+                end
+            end
+            always @(posedge clk) a_sel[0] <= (rst || !x_work) ? {XV{1'b0}} : sel;
+        end
+    endgenerate
 
     // ---- stage B: shift, then invert for a negative weight term: -(v << e) = ~(v << e) + 1, the +1 added
     // later as a carry-in (b_neg), so no stage needs a negation's carry chain. No term: v = 0, and ~0 + 1 = 0
@@ -135,7 +167,9 @@ module @@P@@_cell #(
         else           acc <= acc + addend + {{(ACCW-1){1'b0}}, cin};
         if (rst)       pend <= 1'b0;
         else if (!nld) pend <= cin;
-        if (rst)                  out_res <= {ACCW{1'b0}};
+        // P = 2: no reset (out_res is only read after a tile has written it), so rst is not part of the
+        // enable; P = 1 keeps the reset (the board tops' measured structure, as for stage A).
+        if (rst && P == 1)         out_res <= {ACCW{1'b0}};
         else if (!nld || in_shift) out_res <= nld ? in_next : acc + {ACCW{nld}} + {{(ACCW-1){1'b0}}, pend};
     end
 endmodule
