@@ -50,8 +50,8 @@ module @@P@@_cell #(
     // kinds"):
     //   P = 2: one register per value pair, holding the AND term (the value of the pair that idx[0] names, or
     //          0; a single LUT on the row's data bus, whose flip-flop packs with it); stage B ORs the pairs in
-    //          front of its shifter. The route from the row's bus then ends in one LUT inside the cell (the
-    //          HX8K bench core's critical route at P = 2).
+    //          front of its shifter. The route from the row's bus then ends in one LUT inside the cell (once
+    //          the HX8K bench core's critical route at P = 2).
     //   P = 1: the whole AND-OR in front of one register. Registering the pairs measured neutral at P = 1
     //          (-1.7 to +4.2 MHz, -3 to +15 LC on five P = 1 designs), and the HX8K 4x8 board top (P = 1, 96 %
     //          of the device) places with this structure but did not with the other.
