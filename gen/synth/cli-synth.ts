@@ -1,6 +1,7 @@
 /**
  * npm run synth -- (--config FILE | --preset NAME) --board icebreaker|hx8k [--out DIR] [--seed N] [--freq MHZ]
- *                  [--dsp on|off] [--core] [--require-timing] [--verbose]
+ *                  [--dsp on|off] [--router router1|router2] [--placer heap|sa] [--core] [--readback all|results]
+ *                  [--require-timing] [--verbose]   (synth-job.ts USAGE, SYNTH_ARGS)
  *
  * Generates the board top (gen/board.ts: UART host protocol + on-chip RAMs around the array; or with --core the
  * bare array in the bench wrapper), runs yosys → nextpnr-ice40 → icepack (gen/synth/flow.ts, tools on
