@@ -1,5 +1,5 @@
 /**
- * npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--protocol a|b] [--report]
+ * npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--allocs LIST] [--greedy] [--extra] [--protocol a|b] [--report]
  *
  * Seed study: uniform budgets vs learned per-layer budgets vs learned per-block budgets (one k per block of 8
  * output channels = one channel tile of the 8-column array) at equal fixed-schedule term pairs, TR g8 d2, all
@@ -12,7 +12,10 @@
  * the target), 3 epochs; then roundBudgets with fill (cost ≤ target, spare budget used up as far as the
  * slopes allow, so every allocation has (nearly) the uniform allocation's term pairs). --greedy adds the
  * allocation of `npm run cnn`'s greedy search (post-training, on the same validation digits, per layer, k ≤ 16),
- * fine-tuned and evaluated the same way.
+ * fine-tuned and evaluated the same way. --allocs picks the protocol-A allocations (default uniform,
+ * per-layer, per-block; --greedy adds greedy, --extra adds readme): 'greedy-warm' is FracBits per layer started
+ * from the greedy search's budgets instead of the uniform k (projected onto the target, then the same 3 epochs),
+ * i.e. the post-training search's allocation refined by the QAT gradient.
  *
  * --protocol b (FracBits as a training method, at equal training epochs): per fine-tuning seed, one FracBits
  * run (per layer, 3 epochs, that seed) and 3 more epochs at its rounded budgets from the weights it trained
@@ -30,26 +33,29 @@ import { trainValSplit } from '../mnist/setup.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
 import { CNN_DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { calibrationInputs, foldNet } from './fold.ts';
-import { budgetUnits, budgetsToTerms, fracCost, fracStep, roundBudgets, unitBudget, unitGradients, unitsToTerms, type BudgetUnit, type FracState } from './fracbits.ts';
+import { budgetUnits, budgetsToTerms, fracCost, fracStep, projectBudgets, roundBudgets, unitBudget, unitGradients, unitsToTerms, type BudgetUnit, type FracState } from './fracbits.ts';
 import type { CnnParams } from './net.ts';
 import { trTransform } from './qat.ts';
 import { convLayers, quantizeCnn, termBound, type QcnnOptions } from './qcnn.ts';
 import { PreparedCnnCache, evaluateCnnPoint, greedyBudgets } from './sweep.ts';
 import { trainCnn, trainCnnCached, type CnnTrainOptions } from './train.ts';
 
-const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--greedy] [--extra] [--protocol a|b] [--report]';
+const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--allocs LIST] [--greedy] [--extra] [--protocol a|b] [--report]';
+const ALLOCS = ['uniform', 'per-layer', 'per-block', 'greedy', 'greedy-warm', 'readme'] as const;
+type AllocName = (typeof ALLOCS)[number];
 const SPEC: ArgSpec = {
   targets: { type: 'string', help: 'uniform budgets k whose term pairs are the targets, comma-separated, each 1..32', default: '4,6' },
   seeds: { type: 'string', help: 'fine-tuning seeds per allocation, 1..100', default: '5' },
   'first-seed': { type: 'string', help: 'first fine-tuning seed, 1..1000000', default: '1' },
   out: { type: 'string', help: 'results file (JSON; appended to after every run, re-runs skip what it holds)', default: 'out/cnn-fracbits-study.json' },
+  allocs: { type: 'string', help: `protocol-A allocations to fine-tune, comma-separated, of ${ALLOCS.join(', ')}`, default: 'uniform,per-layer,per-block' },
   greedy: { type: 'boolean', help: "also fine-tune the allocation of `npm run cnn`'s greedy search (post-training, validation digits)" },
   protocol: { type: 'string', help: "a: every allocation fine-tuned 3 epochs from the float net; b: FracBits' own 3 + 3 epochs against 6 for the others", default: 'a' },
   extra: { type: 'boolean', help: "also fine-tune the per-layer allocations of the README's penalty-method run" },
   report: { type: 'boolean', help: 'only print the markdown summary of the results file' },
 };
 /** Options, checked before any work starts: one `error:` line and exit 2 on bad input. */
-function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; greedy: boolean; extra: boolean; protocolB: boolean; reportOnly: boolean } {
+function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; allocs: Set<AllocName>; greedy: boolean; protocolB: boolean; reportOnly: boolean } {
   try {
     const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
     const targets = String(a['targets']).split(',').map((t) => {
@@ -59,17 +65,25 @@ function options(): { targets: number[]; nSeeds: number; firstSeed: number; outF
     const reportOnly = a['report'] === true;
     const protocol = String(a['protocol']);
     if (protocol !== 'a' && protocol !== 'b') throw new UserError(`--protocol: '${protocol}' must be a or b`);
+    const allocs = new Set<AllocName>(
+      String(a['allocs']).split(',').map((n) => {
+        if (!(ALLOCS as readonly string[]).includes(n)) throw new UserError(`--allocs: '${n}' is not one of ${ALLOCS.join(', ')}`);
+        return n as AllocName;
+      }),
+    );
+    if (a['greedy'] === true) allocs.add('greedy');
+    if (a['extra'] === true) allocs.add('readme');
     const outFile = String(a['out']);
     if (reportOnly && !existsSync(outFile)) throw new UserError(`--out: ${outFile} does not exist (nothing to report)`);
     if (!reportOnly) checkOut(outFile, 'file');
-    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, greedy: a['greedy'] === true, extra: a['extra'] === true, protocolB: protocol === 'b', reportOnly };
+    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, allocs, greedy: a['greedy'] === true, protocolB: protocol === 'b', reportOnly };
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     process.stderr.write(`error: ${e.message}\n`);
     process.exit(2);
   }
 }
-const { targets, nSeeds, firstSeed, outFile, greedy, extra, protocolB, reportOnly } = options();
+const { targets, nSeeds, firstSeed, outFile, allocs: allocNames, greedy, protocolB, reportOnly } = options();
 
 const G = 8;
 const D = 2;
@@ -90,8 +104,8 @@ const pc = (v: number): string => (100 * v).toFixed(2);
 function report(st: State): string {
   const out: string[] = [];
   const tgs = [...new Set(st.runs.map((r) => r.target))].sort((a, b) => a - b);
-  out.push('| target | allocation | k (per layer; per block: layer min–max) | budget term pairs / image | n | mean ± sd | per seed (seed order) | Δ vs uniform (paired mean ± sd, t) | Δ vs per-layer (paired, t) |');
-  out.push('|---|---|---|---:|---:|---:|---|---:|---:|');
+  out.push('| target | allocation | k (per layer; per block: layer min–max) | budget term pairs / image | n | mean ± sd | per seed (seed order) | Δ vs uniform (paired mean ± sd, t) | Δ vs per-layer (paired, t) | Δ vs greedy (paired, t) |');
+  out.push('|---|---|---|---:|---:|---:|---|---:|---:|---:|');
   const paired = (xs: readonly Run[], base: ReadonlyMap<number, number>): string => {
     const d = xs.filter((r) => base.has(r.seed)).map((r) => r.accuracy - base.get(r.seed)!);
     if (d.length < 2) return '';
@@ -106,6 +120,7 @@ function report(st: State): string {
       const pre = a.startsWith('B: ') ? 'B: ' : '';
       const uni = bySeed(`${pre}uniform`);
       const lay = pre ? new Map<number, number>() : bySeed('per-layer');
+      const gre = bySeed(`${pre}greedy`);
       const xs = rs.filter((r) => r.alloc === a).sort((x, y) => x.seed - y.seed);
       const acc = xs.map((r) => r.accuracy);
       const desc = (terms: readonly LayerTerms[]) => terms.map((tt) => (tt.mode !== 'tr' ? 'conv' : tt.blocks ? `${Math.min(...tt.blocks.k)}–${Math.max(...tt.blocks.k)}` : `${tt.k}`)).join('/');
@@ -113,7 +128,7 @@ function report(st: State): string {
       const kDescs = [...new Set(xs.map((r) => desc(r.terms)))];
       const kDesc = kDescs.length === 1 ? kDescs[0] : `per seed: ${xs.map((r) => desc(r.terms)).join(', ')}`;
       const budgets = [...new Set(xs.map((r) => r.budget))];
-      out.push(`| k${t} d2 | ${a} | ${kDesc} | ${budgets.length === 1 ? budgets[0] : `${Math.min(...budgets)}–${Math.max(...budgets)}`} | ${xs.length} | ${pc(mean(acc))} ± ${pc(sd(acc))} % | ${acc.map(pc).join(', ')} | ${a === `${pre}uniform` ? '' : paired(xs, uni)} | ${a === 'uniform' || a === 'per-layer' ? '' : paired(xs, lay)} |`);
+      out.push(`| k${t} d2 | ${a} | ${kDesc} | ${budgets.length === 1 ? budgets[0] : `${Math.min(...budgets)}–${Math.max(...budgets)}`} | ${xs.length} | ${pc(mean(acc))} ± ${pc(sd(acc))} % | ${acc.map(pc).join(', ')} | ${a === `${pre}uniform` ? '' : paired(xs, uni)} | ${a === 'uniform' || a === 'per-layer' ? '' : paired(xs, lay)} | ${a === `${pre}uniform` || a === `${pre}greedy` ? '' : paired(xs, gre)} |`);
     }
   }
   out.push('');
@@ -206,11 +221,13 @@ function fineTuneEval(terms: LayerTerms[], seed: number, init: CnnParams = param
 }
 
 /** One FracBits run over budget units (projected, with a gradient at integer k): the real budgets and the trained net. */
-function fracTrain(units: BudgetUnit[], ku: number, alloc: string, seed: number): { k: number[]; params: CnnParams } {
+function fracTrain(units: BudgetUnit[], ku: number, alloc: string, seed: number, init?: readonly number[]): { k: number[]; params: CnnParams } {
   const slopes = units.map((u) => u.slope);
   const target = fracCost(units.map(() => ku), slopes);
-  const st: FracState = { k: units.map(() => ku), m: units.map(() => 0), v: units.map(() => 0), t: 0 };
+  const st: FracState = { k: init ? init.slice() : units.map(() => ku), m: units.map(() => 0), v: units.map(() => 0), t: 0 };
   const fo = { target, slopes, kMin: K_MIN, kMax: K_MAX, lambda: 0, lr: 0.03, project: true };
+  // a start other than the uniform k: onto the target first (one common shift), so every step starts on it
+  if (init) projectBudgets(st.k, slopes, target, K_MIN, K_MAX);
   const dks: (Float32Array | undefined)[] = convs.map(() => undefined);
   const transform = trTransform(folded, q8, convs.map(() => ({ mode: 'tr', g: G, k: ku, d: D })), BUNDLE, { budget: (c) => unitBudget(units, st.k, c), onDk: (c, dk) => (dks[c] = dk), alwaysDk: true });
   const trainedNet = trainCnn(trainSet, {
@@ -229,8 +246,8 @@ function fracTrain(units: BudgetUnit[], ku: number, alloc: string, seed: number)
   return { k: st.k.slice(), params: trainedNet };
 }
 
-/** FracBits over budget units (per layer or per block), training seed 1; the rounded budgets are what protocol A fine-tunes. */
-function learn(units: BudgetUnit[], ku: number, alloc: string): Learned {
+/** FracBits over budget units (per layer or per block), training seed 1, from the uniform k or from init; the rounded budgets are what protocol A fine-tunes. */
+function learn(units: BudgetUnit[], ku: number, alloc: string, init?: readonly number[]): Learned {
   const slopes = units.map((u) => u.slope);
   const target = fracCost(units.map(() => ku), slopes);
   const hit = state.learned.find((l) => l.target === ku && l.alloc === alloc);
@@ -243,7 +260,7 @@ function learn(units: BudgetUnit[], ku: number, alloc: string): Learned {
     return hit;
   }
   const t0 = performance.now();
-  const { k } = fracTrain(units, ku, alloc, trainOpts.seed);
+  const { k } = fracTrain(units, ku, alloc, trainOpts.seed, init);
   const ks = roundBudgets(k, slopes, target, K_MIN, K_MAX, true);
   const ksNoFill = roundBudgets(k, slopes, target, K_MIN, K_MAX);
   const l: Learned = { target: ku, alloc, units: units.length, learned: k, ks, ksNoFill, cost: fracCost(ks, slopes), targetCost: target, seconds: (performance.now() - t0) / 1000 };
@@ -283,16 +300,15 @@ const uniformTerms = (ku: number): LayerTerms[] => convs.map(() => ({ mode: 'tr'
 if (!protocolB) {
   const allocs = new Map<number, [string, LayerTerms[]][]>();
   for (const ku of targets) {
-    const lay = learn(perLayer, ku, 'per-layer');
-    const blk = learn(perBlock, ku, 'per-block');
-    const list: [string, LayerTerms[]][] = [
-      ['uniform', uniformTerms(ku)],
-      ['per-layer', unitsToTerms(perLayer, lay.ks, convs.length, G, D)],
-      ['per-block', unitsToTerms(perBlock, blk.ks, convs.length, G, D)],
-    ];
-    if (greedy) list.push(['greedy', budgetsToTerms(greedyFor(ku), G, D)]);
+    const list: [string, LayerTerms[]][] = [];
+    const want = (n: AllocName): boolean => allocNames.has(n);
+    if (want('uniform')) list.push(['uniform', uniformTerms(ku)]);
+    if (want('per-layer')) list.push(['per-layer', unitsToTerms(perLayer, learn(perLayer, ku, 'per-layer').ks, convs.length, G, D)]);
+    if (want('per-block')) list.push(['per-block', unitsToTerms(perBlock, learn(perBlock, ku, 'per-block').ks, convs.length, G, D)]);
+    if (want('greedy')) list.push(['greedy', budgetsToTerms(greedyFor(ku), G, D)]);
+    if (want('greedy-warm')) list.push(['per-layer from greedy', unitsToTerms(perLayer, learn(perLayer, ku, 'per-layer from greedy', greedyFor(ku)).ks, convs.length, G, D)]);
     const rp = README_PER_LAYER[ku];
-    if (extra && rp) list.push(['per-layer (README)', unitsToTerms(perLayer, rp, convs.length, G, D)]);
+    if (want('readme') && rp) list.push(['per-layer (README)', unitsToTerms(perLayer, rp, convs.length, G, D)]);
     allocs.set(ku, list);
   }
   for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
