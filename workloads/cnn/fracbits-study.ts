@@ -19,8 +19,9 @@
  *
  * --protocol b (FracBits as a training method, at equal training epochs): per fine-tuning seed, one FracBits
  * run (per layer, 3 epochs, that seed) and 3 more epochs at its rounded budgets from the weights it trained
- * ('B: per-layer joint'), against uniform budgets and the greedy search's (with --greedy) trained for all 6
- * epochs from the float net ('B: uniform', 'B: greedy'). --extra adds the per-layer allocations of the
+ * ('B: per-layer joint', with per-layer in --allocs; 'B: per-layer joint from greedy' with greedy-warm), against
+ * uniform budgets and the greedy search's (with greedy in --allocs) trained for all 6 epochs from the float net
+ * ('B: uniform', 'B: greedy'). --extra adds the per-layer allocations of the
  * README run (penalty method). Results are appended to the JSON file after every run (re-runs hit the
  * fine-tuning cache in workloads/cnn/cache). Progress on stderr; at the end (or with --report alone, from
  * the JSON file) a markdown summary on stdout: per target and allocation mean ± sample sd over seeds, the
@@ -55,7 +56,7 @@ const SPEC: ArgSpec = {
   report: { type: 'boolean', help: 'only print the markdown summary of the results file' },
 };
 /** Options, checked before any work starts: one `error:` line and exit 2 on bad input. */
-function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; allocs: Set<AllocName>; greedy: boolean; protocolB: boolean; reportOnly: boolean } {
+function options(): { targets: number[]; nSeeds: number; firstSeed: number; outFile: string; allocs: Set<AllocName>; protocolB: boolean; reportOnly: boolean } {
   try {
     const a = parseArgs(process.argv.slice(2), SPEC, USAGE);
     const targets = String(a['targets']).split(',').map((t) => {
@@ -76,14 +77,14 @@ function options(): { targets: number[]; nSeeds: number; firstSeed: number; outF
     const outFile = String(a['out']);
     if (reportOnly && !existsSync(outFile)) throw new UserError(`--out: ${outFile} does not exist (nothing to report)`);
     if (!reportOnly) checkOut(outFile, 'file');
-    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, allocs, greedy: a['greedy'] === true, protocolB: protocol === 'b', reportOnly };
+    return { targets, nSeeds: intOption(a, 'seeds', 1, 100) as number, firstSeed: intOption(a, 'first-seed', 1, 1_000_000) as number, outFile, allocs, protocolB: protocol === 'b', reportOnly };
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     process.stderr.write(`error: ${e.message}\n`);
     process.exit(2);
   }
 }
-const { targets, nSeeds, firstSeed, outFile, allocs: allocNames, greedy, protocolB, reportOnly } = options();
+const { targets, nSeeds, firstSeed, outFile, allocs: allocNames, protocolB, reportOnly } = options();
 
 const G = 8;
 const D = 2;
@@ -321,16 +322,20 @@ if (!protocolB) {
   for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
     for (const ku of targets) {
       const others: [string, LayerTerms[]][] = [['B: uniform', uniformTerms(ku)]];
-      if (greedy) others.push(['B: greedy', budgetsToTerms(greedyFor(ku), G, D)]);
+      if (allocNames.has('greedy')) others.push(['B: greedy', budgetsToTerms(greedyFor(ku), G, D)]);
       for (const [alloc, terms] of others) if (!done(ku, alloc, seed)) record(ku, alloc, seed, terms, fineTuneEval(terms, seed, params, 2 * QAT_EPOCHS));
-      const alloc = 'B: per-layer joint';
-      if (done(ku, alloc, seed)) continue;
-      const t0 = performance.now();
-      const learned = fracTrain(perLayer, ku, alloc, seed);
-      const ks = roundBudgets(learned.k, slopes, fracCost(slopes.map(() => ku), slopes), K_MIN, K_MAX, true);
-      const terms = unitsToTerms(perLayer, ks, convs.length, G, D);
-      const r = fineTuneEval(terms, seed, learned.params);
-      record(ku, alloc, seed, terms, { ...r, seconds: (performance.now() - t0) / 1000 });
+      const joint: [string, number[] | undefined][] = [];
+      if (allocNames.has('per-layer')) joint.push(['B: per-layer joint', undefined]);
+      if (allocNames.has('greedy-warm')) joint.push(['B: per-layer joint from greedy', greedyFor(ku)]);
+      for (const [alloc, init] of joint) {
+        if (done(ku, alloc, seed)) continue;
+        const t0 = performance.now();
+        const learned = fracTrain(perLayer, ku, alloc, seed, init);
+        const ks = roundBudgets(learned.k, slopes, fracCost(slopes.map(() => ku), slopes), K_MIN, K_MAX, true);
+        const terms = unitsToTerms(perLayer, ks, convs.length, G, D);
+        const r = fineTuneEval(terms, seed, learned.params);
+        record(ku, alloc, seed, terms, { ...r, seconds: (performance.now() - t0) / 1000 });
+      }
     }
   }
 }
