@@ -1,0 +1,36 @@
+/**
+ * `npm run cnn:fracbits-study` option checks: a bad option exits with code 2 and one `error:` line before any
+ * training or data loading starts, and writes no results file.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTs } from '../helpers.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'trgen-study-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('cnn:fracbits-study bad options', () => {
+  const cases: [string[], RegExp][] = [
+    [['--allocs', 'uniform,fancy'], /--allocs: 'fancy' is not one of uniform, per-layer, per-block, greedy, greedy-warm, readme/],
+    [['--allocs', ''], /option '--allocs' needs a value/],
+    [['--protocol', 'c'], /--protocol: 'c' must be a or b/],
+    [['--targets', '3,0'], /--targets: '0' must be an integer 1\.\.32/],
+    [['--seeds', '0'], /--seeds/],
+    [['--bogus'], /bogus/],
+  ];
+  for (const [args, pattern] of cases) {
+    it(args.join(' ') || '(empty)', () => {
+      const out = join(tmp, 'study.json');
+      const r = runTs('workloads/cnn/fracbits-study.ts', ['--out', out, ...args]);
+      const ctx = `${args.join(' ')}: exit ${r.code}\n${r.stderr}`;
+      expect(r.code, ctx).toBe(2);
+      expect(r.stderr, ctx).toMatch(/^error: /);
+      expect(r.stderr.trim().split('\n'), ctx).toHaveLength(1);
+      expect(r.stderr, ctx).toMatch(pattern);
+      expect(r.stdout, ctx).toBe('');
+      expect(existsSync(out), ctx).toBe(false);
+    });
+  }
+});
