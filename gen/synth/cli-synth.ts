@@ -1,6 +1,6 @@
 /**
  * npm run synth -- (--config FILE | --preset NAME) --board icebreaker|hx8k [--out DIR] [--seed N] [--freq MHZ]
- *                  [--dsp on|off] [--router router1|router2] [--placer heap|sa] [--core] [--readback all|results]
+ *                  [--dsp on|off] [--router router1|router2] [--placer heap|sa] [--tmg-ripup] [--core] [--readback all|results]
  *                  [--require-timing] [--verbose]   (synth-job.ts USAGE, SYNTH_ARGS)
  *
  * Generates the board top (gen/board.ts: UART host protocol + on-chip RAMs around the array; or with --core the
@@ -103,6 +103,7 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
       seed: opts.seed,
       router: opts.router,
       placer: opts.placer,
+      tmgRipup: opts.tmgRipup,
       ...(opts.dsp !== undefined ? { dsp: opts.dsp } : {}),
       onProgress: progress.on,
     });

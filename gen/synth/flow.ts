@@ -42,6 +42,8 @@ export interface SynthOptions {
   router?: Router;
   /** nextpnr placer; default heap (nextpnr's default). */
   placer?: Placer;
+  /** nextpnr's timing-driven rip-up in the router (`--tmg-ripup`); default off (nextpnr's default). */
+  tmgRipup?: boolean;
   /** Map multipliers to SB_MAC16 DSP blocks (`synth_ice40 -dsp`); default: on when the device has DSPs (UP5K). */
   dsp?: boolean;
   /** Called with (stage) when a stage starts and (stage, line) for each log line. */
@@ -481,6 +483,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthResult> {
     '--seed', String(seed),
     ...(opts.router !== undefined && opts.router !== 'router1' ? ['--router', opts.router] : []),
     ...(opts.placer !== undefined && opts.placer !== 'heap' ? ['--placer', opts.placer] : []),
+    ...(opts.tmgRipup === true ? ['--tmg-ripup'] : []),
     '--report', 'report.json',
     '--asc', `${top}.asc`,
     // A missed clock target is a result (timingMet: false), not a failure.

@@ -13,7 +13,7 @@ import { PLACERS, ROUTERS, type Placer, type Router, type SynthReport, type Synt
 
 export const USAGE =
   'usage: npm run synth -- (--config FILE.json | --preset NAME) --board BOARD [--out DIR] [--seed N] [--freq MHZ] ' +
-  '[--dsp on|off] [--router router1|router2] [--placer heap|sa] [--core] [--readback all|results] [--require-timing] [--verbose]';
+  '[--dsp on|off] [--router router1|router2] [--placer heap|sa] [--tmg-ripup] [--core] [--readback all|results] [--require-timing] [--verbose]';
 
 export const SYNTH_ARGS: ArgSpec = {
   config: { type: 'string', help: 'design config (JSON: a "preset" and/or fields)' },
@@ -26,6 +26,7 @@ export const SYNTH_ARGS: ArgSpec = {
   core: { type: 'boolean', help: 'synthesize the bare array in the LFSR/parity bench wrapper (gen/bench/bench.ts) instead of the usable board top' },
   router: { type: 'string', help: 'nextpnr router: router1 (default) or router2 (for placements on which router1 stalls)' },
   placer: { type: 'string', help: "nextpnr placer: heap (default) or sa (simulated annealing; an alternative when heap's legaliser stalls)" },
+  'tmg-ripup': { type: 'boolean', help: "nextpnr's timing-driven rip-up in the router: rips up and reroutes failing paths (default off)" },
   readback: { type: 'string', help: 'board top: which memories READ serves, all (default) or results (Y and A only; saves the READ path of W, X, T and P)' },
   'require-timing': { type: 'boolean', help: 'exit with status 3 (after writing everything) when Fmax is below the constraint; default: warn, exit 0' },
   verbose: { type: 'boolean', help: 'echo every tool log line to stderr' },
@@ -37,6 +38,7 @@ export interface SynthJobOptions {
   readback: Readback;
   router: Router;
   placer: Placer;
+  tmgRipup: boolean;
   seed: number;
   freqMHz: number;
   /** undefined: the flow's default (on for UP5K) */
@@ -77,6 +79,7 @@ export function synthOptions(args: ParsedArgs): SynthJobOptions {
     readback,
     router,
     placer,
+    tmgRipup: args['tmg-ripup'] === true,
     seed: Number(seedText),
     freqMHz,
     dsp,

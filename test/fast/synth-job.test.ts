@@ -32,6 +32,7 @@ describe('synth options', () => {
     expect(opts('--preset', 'tiny', '--board', 'icebreaker', '--dsp', 'on').dsp).toBe(true);
     expect([opts('--preset', 'tiny', '--board', 'hx8k').router, opts('--preset', 'tiny', '--board', 'hx8k', '--router', 'router2').router]).toEqual(['router1', 'router2']);
     expect([opts('--preset', 'tiny', '--board', 'hx8k').placer, opts('--preset', 'tiny', '--board', 'hx8k', '--placer', 'sa').placer]).toEqual(['heap', 'sa']);
+    expect([opts('--preset', 'tiny', '--board', 'hx8k').tmgRipup, opts('--preset', 'tiny', '--board', 'hx8k', '--tmg-ripup').tmgRipup]).toEqual([false, true]);
     expect([opts('--preset', 'tiny', '--board', 'hx8k').readback, opts('--preset', 'tiny', '--board', 'hx8k', '--readback', 'results').readback]).toEqual(['all', 'results']);
   });
   const bad: [string[], RegExp][] = [
