@@ -12,7 +12,7 @@
  * the target), 3 epochs; then roundBudgets with fill (cost ≤ target, spare budget used up as far as the
  * slopes allow, so every allocation has (nearly) the uniform allocation's term pairs). --greedy adds the
  * allocation of `npm run cnn`'s greedy search (post-training, on the same validation digits, per layer, k ≤ 16),
- * fine-tuned and evaluated the same way. --allocs picks the protocol-A allocations (default uniform,
+ * fine-tuned and evaluated the same way. --allocs picks the allocations (default uniform,
  * per-layer, per-block; --greedy adds greedy, --extra adds readme): 'greedy-warm' is FracBits per layer started
  * from the greedy search's budgets instead of the uniform k (projected onto the target, then the same 3 epochs),
  * i.e. the post-training search's allocation refined by the QAT gradient.
@@ -49,7 +49,7 @@ const SPEC: ArgSpec = {
   seeds: { type: 'string', help: 'fine-tuning seeds per allocation, 1..100', default: '5' },
   'first-seed': { type: 'string', help: 'first fine-tuning seed, 1..1000000', default: '1' },
   out: { type: 'string', help: 'results file (JSON; appended to after every run, re-runs skip what it holds)', default: 'out/cnn-fracbits-study.json' },
-  allocs: { type: 'string', help: `protocol-A allocations to fine-tune, comma-separated, of ${ALLOCS.join(', ')}`, default: 'uniform,per-layer,per-block' },
+  allocs: { type: 'string', help: `allocations to fine-tune, comma-separated, of ${ALLOCS.join(', ')} (protocol b: uniform always, per-layer and greedy-warm as joint runs, greedy; the others ignored)`, default: 'uniform,per-layer,per-block' },
   greedy: { type: 'boolean', help: "also fine-tune the allocation of `npm run cnn`'s greedy search (post-training, validation digits)" },
   protocol: { type: 'string', help: "a: every allocation fine-tuned 3 epochs from the float net; b: FracBits' own 3 + 3 epochs against 6 for the others", default: 'a' },
   extra: { type: 'boolean', help: "also fine-tune the per-layer allocations of the README's penalty-method run" },
