@@ -35,6 +35,8 @@ export interface JobSpec {
   readback?: Readback;
   /** nextpnr router (absent: router1) */
   router?: Router;
+  /** nextpnr --tmg-ripup (absent: off) */
+  tmgRipup?: true;
   freqMHz: number | null;
 }
 
@@ -59,7 +61,7 @@ export function outcomeText(o: JobOutcome): string {
 }
 
 export function specOf(p: SynthPoint): JobSpec {
-  return { design: p.design, cfg: p.cfg, board: p.board, seed: p.seed, target: p.target, ...(p.readback ? { readback: p.readback } : {}), ...(p.router ? { router: p.router } : {}), freqMHz: p.freqMHz };
+  return { design: p.design, cfg: p.cfg, board: p.board, seed: p.seed, target: p.target, ...(p.readback ? { readback: p.readback } : {}), ...(p.router ? { router: p.router } : {}), ...(p.tmgRipup ? { tmgRipup: true as const } : {}), freqMHz: p.freqMHz };
 }
 
 /** DSP blocks: only the UP5K has them; bare cores are measured in logic cells only, board tops as `npm run synth` builds them. */
@@ -100,6 +102,7 @@ export function jobKey(spec: JobSpec, design = jobDesign(spec)): string {
     freqMHz: spec.freqMHz,
     dsp: jobDsp(spec) ?? null,
     ...(spec.router !== undefined && spec.router !== 'router1' ? { router: spec.router } : {}),
+    ...(spec.tmgRipup === true ? { tmgRipup: true } : {}),
     files,
   };
   return sha256(JSON.stringify(doc));
@@ -147,7 +150,7 @@ export async function runJob(spec: JobSpec, o: { synth?: SynthFn; worker: string
   try {
     const dsp = jobDsp(spec);
     const r = await synth({
-      files: design.files, top: design.top, board: spec.board, seed: spec.seed, ...(spec.router ? { router: spec.router } : {}),
+      files: design.files, top: design.top, board: spec.board, seed: spec.seed, ...(spec.router ? { router: spec.router } : {}), ...(spec.tmgRipup ? { tmgRipup: true } : {}),
       ...(spec.freqMHz !== null ? { freqMHz: spec.freqMHz } : {}), ...(dsp !== undefined ? { dsp } : {}), ...(o.signal ? { signal: o.signal } : {}),
     });
     const rep = r.report;

@@ -317,6 +317,7 @@ export function resultsMarkdown(r: DseResults, command: string): string {
       `boards ${s.boards.join(', ')}, seeds ${s.seeds.join(', ')}, K = ${s.K}` +
       (Object.keys(s.freqMHz).length ? `, clock constraint ${Object.entries(s.freqMHz).map(([b, f]) => `${f} MHz (${b})`).join(', ')}` : ', clock constraint: the board oscillator') +
       (s.router !== 'router1' ? `, nextpnr ${s.router}` : '') +
+      (s.tmgRipup ? ' with --tmg-ripup' : '') +
       `; accuracy from ${r.accuracySource ? `\`${r.accuracySource}\`` : 'no workload file'}.`,
     '',
   ];

@@ -40,6 +40,8 @@ export interface Space {
   readback: Readback;
   /** nextpnr router for every point (default router1) */
   router: Router;
+  /** nextpnr's timing-driven rip-up in the router for every point (default false) */
+  tmgRipup: boolean;
   /** clock constraint per board in MHz (absent: the board oscillator) */
   freqMHz: Partial<Record<BoardId, number>>;
   /** dot-product length K */
@@ -68,10 +70,12 @@ export interface SynthPoint {
   readback?: Readback;
   /** nextpnr router (absent: router1) */
   router?: Router;
+  /** nextpnr --tmg-ripup (absent: off) */
+  tmgRipup?: true;
   freqMHz: number | null;
 }
 
-const KEYS = ['name', 'base', 'preset', 'vary', 'shapes', 'designs', 'baselineWBits', 'boards', 'seeds', 'target', 'readback', 'router', 'freqMHz', 'K', 'budgets', 'conventional', 'accuracy'];
+const KEYS = ['name', 'base', 'preset', 'vary', 'shapes', 'designs', 'baselineWBits', 'boards', 'seeds', 'target', 'readback', 'router', 'tmgRipup', 'freqMHz', 'K', 'budgets', 'conventional', 'accuracy'];
 
 function fail(where: string, msg: string): never {
   throw new UserError(`${where}: ${msg}`);
@@ -131,6 +135,8 @@ export function parseSpace(raw: unknown, file = 'sweep file'): Space {
   if (readback !== 'all' && target !== 'board') fail(`${file}: readback`, 'applies to board tops only (target "board")');
   const router = raw['router'] ?? 'router1';
   if (!(ROUTERS as unknown[]).includes(router)) fail(`${file}: router`, `expected one of ${ROUTERS.map((r) => `"${r}"`).join(', ')}`);
+  const tmgRipup = raw['tmgRipup'] ?? false;
+  if (typeof tmgRipup !== 'boolean') fail(`${file}: tmgRipup`, 'expected true or false');
   const freqMHz: Partial<Record<BoardId, number>> = {};
   const f = raw['freqMHz'];
   if (f !== undefined) {
@@ -173,6 +179,7 @@ export function parseSpace(raw: unknown, file = 'sweep file'): Space {
     target,
     readback: readback as Readback,
     router: router as Router,
+    tmgRipup,
     freqMHz,
     K: K as number,
     budgets,
@@ -267,6 +274,7 @@ export function expandSpace(s: Space): SynthPoint[] {
             target: s.target,
             ...(s.readback !== 'all' ? { readback: s.readback } : {}),
             ...(s.router !== 'router1' ? { router: s.router } : {}),
+            ...(s.tmgRipup ? { tmgRipup: true as const } : {}),
             freqMHz: s.freqMHz[board] ?? null,
           });
         }

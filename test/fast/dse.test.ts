@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../gen/cli-util.ts';
-import { type JobEntry, jobDesign, jobKey, specOf } from '../../gen/dse/job.ts';
+import { type JobEntry, jobDesign, jobKey, runJob, specOf } from '../../gen/dse/job.ts';
 import { ResultCache, estimate, runLocal } from '../../gen/dse/pool.ts';
 import { parseRedisUrl } from '../../gen/dse/queue.ts';
 import { accuracyTable, buildResults, canonicalResults, lookupAccuracy, paretoFlags, resultsMarkdown } from '../../gen/dse/report.ts';
@@ -77,6 +77,7 @@ describe('sweep files', () => {
     [{ ...SPACE, target: 'board' }, /board top exists for the TR array only/],
     [{ ...SPACE, readback: 'results' }, /readback: applies to board tops only/],
     [{ ...SPACE, router: 'router3' }, /router: expected one of "router1", "router2"/],
+    [{ ...SPACE, tmgRipup: 'yes' }, /tmgRipup: expected true or false/],
     [{ ...SPACE, designs: ['tr'], target: 'board', readback: 'some' }, /readback: expected one of "all", "results"/],
     [{ ...SPACE, freqMHz: { hx8k: 50 } }, /freqMHz.hx8k: is not one of the sweep's boards/],
   ])('a bad sweep is one UserError before any work (%#)', (raw, msg) => {
@@ -101,6 +102,10 @@ describe('sweep files', () => {
     // router2 is another flow: its own key; router1 (the default) keeps the key it always had
     const [r2] = expandSpace(parseSpace({ ...SPACE, router: 'router2' }));
     expect([specOf(r2!).router, jobKey(specOf(r2!)) !== ka, jobKey({ ...specOf(a!), router: 'router1' })]).toEqual(['router2', true, ka]);
+    // so is the timing-driven rip-up; off (the default, or false) keeps the key
+    const [rr] = expandSpace(parseSpace({ ...SPACE, tmgRipup: true }));
+    const [rf] = expandSpace(parseSpace({ ...SPACE, tmgRipup: false }));
+    expect([specOf(rr!).tmgRipup, jobKey(specOf(rr!)) !== ka, jobKey(specOf(rf!))]).toEqual([true, true, ka]);
   });
 
   it('redis URLs', () => {
@@ -111,6 +116,18 @@ describe('sweep files', () => {
 });
 
 describe('the local pool (fake synthesizer)', () => {
+  it("passes the sweep's nextpnr options (router, timing-driven rip-up) to the flow", async () => {
+    const seen: SynthOptions[] = [];
+    const synth = async (o: SynthOptions): Promise<{ report: SynthReport }> => {
+      seen.push(o);
+      return fakeSynth()(o);
+    };
+    const pick = (extra: object) => specOf(expandSpace(parseSpace({ ...SPACE, ...extra })).find((p) => p.id === 'tr 1x1 icebreaker s1')!);
+    await runJob(pick({ router: 'router2', tmgRipup: true }), { synth, worker: 'w' });
+    await runJob(pick({}), { synth, worker: 'w' });
+    expect(seen.map((o) => [o.router, o.tmgRipup])).toEqual([['router2', true], [undefined, undefined]]);
+  });
+
   it('runs each missing job once, caches every result, and a second run runs nothing', async () => {
     const space = parseSpace(SPACE);
     const pts = expandSpace(space);
