@@ -119,6 +119,8 @@ export interface BenchOptions {
   freqMHz?: number;
   /** nextpnr router (default router1) */
   router?: Router;
+  /** nextpnr's timing-driven rip-up for every design (default off) */
+  tmgRipup?: boolean;
   /** map bp multipliers to DSPs on the UP5K (default false: every design in logic cells only) */
   bpDsp?: boolean;
   /** add rows at matched accuracy (baselines at matched.wBits, TR at matched.budget) */
@@ -218,7 +220,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     try {
       const r = await synth({
         files: j.files, top: j.top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), ...(o.router ? { router: o.router } : {}),
-        ...(hasDsp ? { dsp: dsp[j.design] } : {}), onProgress: progressLogger(log, j.design),
+        ...(o.tmgRipup ? { tmgRipup: true } : {}), ...(hasDsp ? { dsp: dsp[j.design] } : {}), onProgress: progressLogger(log, j.design),
       });
       const s = synthNumbers(r.report);
       const seconds = Math.round((performance.now() - t0) / 1000);
@@ -342,6 +344,7 @@ export interface FitOptions {
   seed: number;
   freqMHz?: number;
   router?: Router;
+  tmgRipup?: boolean;
   log?: (s: string) => void;
   synth?: SynthFn;
 }
@@ -401,7 +404,7 @@ export async function runFit(o: FitOptions): Promise<FitRun> {
     let res: FitResult;
     try {
       const { files, top } = fitDesign(cfg, o.board, o.target, o.readback ?? 'all');
-      const r = await synth({ files, top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), ...(o.router ? { router: o.router } : {}), onProgress: progressLogger(log, shape) });
+      const r = await synth({ files, top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), ...(o.router ? { router: o.router } : {}), ...(o.tmgRipup ? { tmgRipup: true } : {}), onProgress: progressLogger(log, shape) });
       res = { shape, rows: sh.rows, cols: sh.cols, fits: true, synth: synthNumbers(r.report), seconds: Math.round((performance.now() - t0) / 1000) };
       log(`  ${shape}: fits, ${res.synth?.lc}/${res.synth?.lcAvailable} LC, ${res.synth?.bram} BRAM, Fmax ${res.synth?.fmaxMHz.toFixed(1)} MHz (${res.seconds} s)`);
       lo = mid + 1;

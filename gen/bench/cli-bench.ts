@@ -18,8 +18,8 @@ import { type Budget, DEFAULT_DOT_LEN, checkBudget, defaultBudget, parseShape } 
 import { BOARD_IDS, DEFAULT_LADDER, MATCHED, type Matched, benchConfig, benchFiles, benchMarkdown, checkBoard, fitFiles, fitMarkdown, runBench, runFit } from './bench-run.ts';
 
 const USAGE =
-  `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--router router1|router2] [--bp-dsp] [--no-matched]\n` +
-  `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare | --readback all|results] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--router router1|router2] [--out DIR]`;
+  `usage: npm run bench:hw -- --board ${BOARD_IDS.join('|')} [--config FILE | --preset NAME] [--out DIR] [--len K] [--g G --k K --d D] [--seed N] [--freq MHz] [--router router1|router2] [--tmg-ripup] [--bp-dsp] [--no-matched]\n` +
+  `       npm run bench:hw -- --board ${BOARD_IDS.join('|')} --fit [--bare | --readback all|results] [--config FILE | --preset NAME] [--shapes ${DEFAULT_LADDER.join(',')}] [--router router1|router2] [--tmg-ripup] [--out DIR]`;
 
 export const SPEC = {
   board: { type: 'string', help: `target board (${BOARD_IDS.join(', ')})` },
@@ -37,6 +37,7 @@ export const SPEC = {
   fit: { type: 'boolean', help: 'find the largest TR array that fits the board (binary search over --shapes)' },
   bare: { type: 'boolean', help: 'with --fit: the bare core in the bench wrapper instead of the usable board top' },
   router: { type: 'string', help: 'nextpnr router for every design: router1 (default) or router2' },
+  'tmg-ripup': { type: 'boolean', help: "nextpnr's timing-driven rip-up in the router, for every design (default off)" },
   readback: { type: 'string', help: 'with --fit (board top): which memories READ serves, all (default) or results (Y and A only)' },
   shapes: { type: 'string', help: `with --fit: the R×C ladder (default ${DEFAULT_LADDER.join(',')})` },
 } as const;
@@ -74,6 +75,7 @@ export interface BenchCommand {
   bare: boolean;
   readback: Readback;
   router: Router;
+  tmgRipup: boolean;
   shapes: { rows: number; cols: number }[];
 }
 
@@ -99,7 +101,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   const shapes = (typeof args['shapes'] === 'string' ? args['shapes'].split(',') : DEFAULT_LADDER).map(parseShape);
   return {
     mode: fit ? 'fit' : 'bench', board, cfg, out: checkOut(typeof args['out'] === 'string' ? args['out'] : join('out', 'bench', board), 'dir'), seed,
-    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, readback, router, shapes,
+    ...(freqMHz !== undefined ? { freqMHz } : {}), K, budget, bpDsp: args['bp-dsp'] === true, matched: args['no-matched'] !== true, bare: args['bare'] === true, readback, router, tmgRipup: args['tmg-ripup'] === true, shapes,
   };
 }
 
@@ -128,13 +130,13 @@ if (import.meta.url === `file://${process.argv[1]}`) runCli(async () => {
   const c = parseBenchArgs(process.argv.slice(2));
   const log = (s: string): void => void process.stderr.write(s + '\n');
   if (c.mode === 'fit') {
-    const f = await runFit({ board: c.board, cfg: c.cfg, shapes: c.shapes, target: c.bare ? 'bare' : 'board', readback: c.readback, router: c.router, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), log });
+    const f = await runFit({ board: c.board, cfg: c.cfg, shapes: c.shapes, target: c.bare ? 'bare' : 'board', readback: c.readback, router: c.router, tmgRipup: c.tmgRipup, seed: c.seed, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), log });
     const written = writeFilesAtomic(c.out, fitFiles(f));
     process.stdout.write(fitMarkdown(f) + `\nwrote ${written.join(', ')}\n`);
     return;
   }
   const matched = c.matched ? matchedFor(c.cfg, log) : undefined;
-  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, router: c.router, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), modules: async (o) => (await import('../synth/flow.ts')).moduleBreakdown(o), log });
+  const r = await runBench({ board: c.board, cfg: c.cfg, budget: c.budget, K: c.K, seed: c.seed, router: c.router, tmgRipup: c.tmgRipup, ...(c.freqMHz !== undefined ? { freqMHz: c.freqMHz } : {}), bpDsp: c.bpDsp, ...(matched ? { matched } : {}), modules: async (o) => (await import('../synth/flow.ts')).moduleBreakdown(o), log });
   const written = writeFilesAtomic(c.out, benchFiles(r));
   process.stdout.write(benchMarkdown(r) + `\nwrote ${written.join(', ')}\n`);
   if (r.missing.length) process.exitCode = 1;

@@ -202,6 +202,18 @@ function fakeSynth(capacity: number, calls: string[]): SynthFn {
 describe('bench orchestration (stand-in synthesizer)', () => {
   const cfg = resolveConfig({ preset: 'tiny', maxK: 784, name: 'bt' });
 
+  it("runBench passes the nextpnr options (router, timing-driven rip-up) to every design's synthesis", async () => {
+    const seen: [string | undefined, boolean | undefined][] = [];
+    const rec: SynthFn = async (o) => {
+      seen.push([o.router, o.tmgRipup]);
+      return fakeSynth(1e9, [])(o);
+    };
+    await runBench({ board: 'hx8k', cfg, budget: { g: 4, k: 2, d: 1 }, K: 784, seed: 1, router: 'router2', tmgRipup: true, synth: rec });
+    expect(seen).toEqual([['router2', true], ['router2', true], ['router2', true]]);
+    const c = parseBenchArgs(['--board', 'hx8k', '--tmg-ripup']);
+    expect([c.tmgRipup, parseBenchArgs(['--board', 'hx8k']).tmgRipup, parseBenchArgs(['--board', 'hx8k', '--fit', '--tmg-ripup']).tmgRipup]).toEqual([true, false, true]);
+  });
+
   it('runBench: TR, bp, bs in one run; four rows; files', async () => {
     const calls: string[] = [];
     const lines: string[] = [];
