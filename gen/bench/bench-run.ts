@@ -22,7 +22,7 @@ import {
   type BenchDesign, type BenchRow, type Budget, checkBudget, type FitResult, type SynthNumbers, type TrCycles, baselineTileCycles, benchTable, fitTable,
   largestFit, rowMetrics, si, trTileCycles, withRatios,
 } from './bench-metrics.ts';
-import type { ModuleStat, Router, SynthOptions, SynthReport } from '../synth/flow.ts';
+import { type ModuleStat, type Router, type SynthOptions, type SynthReport, pnrChoices } from '../synth/flow.ts';
 import { ToolError } from '../synth/run.ts';
 
 export type BoardId = keyof typeof BOARDS;
@@ -219,8 +219,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const t0 = performance.now();
     try {
       const r = await synth({
-        files: j.files, top: j.top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), ...(o.router ? { router: o.router } : {}),
-        ...(o.tmgRipup ? { tmgRipup: true } : {}), ...(hasDsp ? { dsp: dsp[j.design] } : {}), onProgress: progressLogger(log, j.design),
+        files: j.files, top: j.top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), ...pnrChoices(o),
+        ...(hasDsp ? { dsp: dsp[j.design] } : {}), onProgress: progressLogger(log, j.design),
       });
       const s = synthNumbers(r.report);
       const seconds = Math.round((performance.now() - t0) / 1000);
@@ -404,7 +404,7 @@ export async function runFit(o: FitOptions): Promise<FitRun> {
     let res: FitResult;
     try {
       const { files, top } = fitDesign(cfg, o.board, o.target, o.readback ?? 'all');
-      const r = await synth({ files, top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), ...(o.router ? { router: o.router } : {}), ...(o.tmgRipup ? { tmgRipup: true } : {}), onProgress: progressLogger(log, shape) });
+      const r = await synth({ files, top, board: o.board, seed: o.seed, ...(o.freqMHz !== undefined ? { freqMHz: o.freqMHz } : {}), ...pnrChoices(o), onProgress: progressLogger(log, shape) });
       res = { shape, rows: sh.rows, cols: sh.cols, fits: true, synth: synthNumbers(r.report), seconds: Math.round((performance.now() - t0) / 1000) };
       log(`  ${shape}: fits, ${res.synth?.lc}/${res.synth?.lcAvailable} LC, ${res.synth?.bram} BRAM, Fmax ${res.synth?.fmaxMHz.toFixed(1)} MHz (${res.seconds} s)`);
       lo = mid + 1;

@@ -20,7 +20,7 @@ import { BOARDS, type Readback } from '../board.ts';
 import { UserError } from '../cli-util.ts';
 import { type TrConfig, resolveConfig } from '../config.ts';
 import { GENERATOR_VERSION } from '../design.ts';
-import type { Router, SynthOptions, SynthReport } from '../synth/flow.ts';
+import { type Router, type SynthOptions, type SynthReport, pnrChoices } from '../synth/flow.ts';
 import { packageVersion } from '../synth/run.ts';
 import type { BoardId, DseDesign, SynthPoint } from './space.ts';
 
@@ -150,7 +150,7 @@ export async function runJob(spec: JobSpec, o: { synth?: SynthFn; worker: string
   try {
     const dsp = jobDsp(spec);
     const r = await synth({
-      files: design.files, top: design.top, board: spec.board, seed: spec.seed, ...(spec.router ? { router: spec.router } : {}), ...(spec.tmgRipup ? { tmgRipup: true } : {}),
+      files: design.files, top: design.top, board: spec.board, seed: spec.seed, ...pnrChoices(spec),
       ...(spec.freqMHz !== null ? { freqMHz: spec.freqMHz } : {}), ...(dsp !== undefined ? { dsp } : {}), ...(o.signal ? { signal: o.signal } : {}),
     });
     const rep = r.report;

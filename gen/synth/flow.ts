@@ -51,6 +51,14 @@ export interface SynthOptions {
   signal?: AbortSignal;
 }
 
+/** The nextpnr choices that callers pass through to synthesize() (the bench, the fit search, sweep jobs). */
+export type PnrChoices = Pick<SynthOptions, 'router' | 'placer' | 'tmgRipup'>;
+
+/** o's nextpnr choices, for spreading into SynthOptions: only those given (an absent field is nextpnr's default). */
+export function pnrChoices(o: PnrChoices): PnrChoices {
+  return { ...(o.router ? { router: o.router } : {}), ...(o.placer ? { placer: o.placer } : {}), ...(o.tmgRipup ? { tmgRipup: true } : {}) };
+}
+
 export interface Used {
   used: number;
   available: number;
