@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { type TrConfig, resolveConfig } from '../gen/config.ts';
 
 /** The cell kinds every regression runs over: config fields and a label for test names. */
@@ -19,6 +20,23 @@ const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 export function runTs(script: string, args: string[], opts: { cwd?: string; timeout?: number } = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(TSX, [join(ROOT, script), ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeout ?? 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * Run a CLI with bad input and check the user-error contract: exit code 2, exactly one `error:` line on stderr
+ * matching pattern, nothing on stdout, and the check made before any long work (within 20 s).
+ */
+export function expectUserError(script: string, args: string[], pattern: RegExp): void {
+  const t0 = performance.now();
+  const r = runTs(script, args);
+  const ctx = `${script} ${args.join(' ')}: exit ${r.code}\n${r.stderr}`;
+  expect(r.code, ctx).toBe(2);
+  expect(r.stderr, ctx).toMatch(/^error: /);
+  expect(r.stderr.trim().split('\n'), ctx).toHaveLength(1);
+  expect(r.stderr, ctx).toMatch(pattern);
+  expect(r.stdout, ctx).toBe('');
+  // checked before any long work (the simulation takes far longer than this)
+  expect(performance.now() - t0, ctx).toBeLessThan(20_000);
 }
 
 /** A random but valid hardware config (small enough to simulate quickly). */

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runTs } from '../helpers.ts';
+import { expectUserError } from '../helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trgen-study-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,14 +23,8 @@ describe('cnn:fracbits-study bad options', () => {
   for (const [args, pattern] of cases) {
     it(args.join(' ') || '(empty)', () => {
       const out = join(tmp, 'study.json');
-      const r = runTs('workloads/cnn/fracbits-study.ts', ['--out', out, ...args]);
-      const ctx = `${args.join(' ')}: exit ${r.code}\n${r.stderr}`;
-      expect(r.code, ctx).toBe(2);
-      expect(r.stderr, ctx).toMatch(/^error: /);
-      expect(r.stderr.trim().split('\n'), ctx).toHaveLength(1);
-      expect(r.stderr, ctx).toMatch(pattern);
-      expect(r.stdout, ctx).toBe('');
-      expect(existsSync(out), ctx).toBe(false);
+      expectUserError('workloads/cnn/fracbits-study.ts', ['--out', out, ...args], pattern);
+      expect(existsSync(out), args.join(' ')).toBe(false);
     });
   }
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runTs } from '../helpers.ts';
+import { expectUserError, runTs } from '../helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trgen-out-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -15,19 +15,6 @@ writeFileSync(aFile, 'not a directory\n');
 const aDir = join(tmp, 'a-dir');
 mkdirSync(aDir);
 const vectors = join(import.meta.dirname, '..', 'vectors', 'tiny-random.json');
-
-function expectUserError(script: string, args: string[], pattern: RegExp): void {
-  const t0 = performance.now();
-  const r = runTs(script, args);
-  const ctx = `${script} ${args.join(' ')}: exit ${r.code}\n${r.stderr}`;
-  expect(r.code, ctx).toBe(2);
-  expect(r.stderr, ctx).toMatch(/^error: /);
-  expect(r.stderr.trim().split('\n'), ctx).toHaveLength(1);
-  expect(r.stderr, ctx).toMatch(pattern);
-  expect(r.stdout, ctx).toBe('');
-  // checked before any long work (the simulation takes far longer than this)
-  expect(performance.now() - t0, ctx).toBeLessThan(20_000);
-}
 
 describe('--out checked before work starts', () => {
   it('gen: an existing regular file, and a path under a regular file', () => {
