@@ -22,7 +22,7 @@ import {
   type BenchDesign, type BenchRow, type Budget, checkBudget, type FitResult, type SynthNumbers, type TrCycles, baselineTileCycles, benchTable, fitTable,
   largestFit, rowMetrics, si, trTileCycles, withRatios,
 } from './bench-metrics.ts';
-import { type ModuleStat, type Router, type SynthOptions, type SynthReport, pnrChoices } from '../synth/flow.ts';
+import { type ModuleStat, type PnrChoices, type Router, type SynthOptions, type SynthReport, pnrChoices } from '../synth/flow.ts';
 import { ToolError } from '../synth/run.ts';
 
 export type BoardId = keyof typeof BOARDS;
@@ -154,6 +154,8 @@ export interface BenchResult {
   budget: Budget;
   seed: number;
   freqConstraintMHz: number;
+  /** the nextpnr choices every design was placed and routed with (absent field: nextpnr's default) */
+  pnr: PnrChoices;
   dsp: Record<BenchDesign, boolean>;
   trCycles: { conventional: TrCycles; tr: TrCycles; matched?: TrCycles };
   /** the matched-accuracy comparison, when it was run */
@@ -259,7 +261,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const rows = withRatios(partial);
   return {
     format: 'trgen-bench', version: 1, generator: GENERATOR_VERSION, board: o.board, part: board.part, config: cfg, K, budget,
-    seed: o.seed, freqConstraintMHz: o.freqMHz ?? board.clockMHz, dsp, trCycles, matched: o.matched ?? null, designs, rows, missing,
+    seed: o.seed, freqConstraintMHz: o.freqMHz ?? board.clockMHz, pnr: pnrChoices(o), dsp, trCycles, matched: o.matched ?? null, designs, rows, missing,
     definitions: DEFINITIONS, notes: benchNotes(cfg, K, budget, rows, trCycles, o.matched),
   };
 }
@@ -285,12 +287,17 @@ function benchNotes(cfg: TrConfig, K: number, b: Budget, rows: readonly BenchRow
   return notes;
 }
 
+/** How the nextpnr choices read in a report: router, placer, and the rip-up when it was on. */
+export function pnrText(p: PnrChoices): string {
+  return `${p.router ?? 'router1'}, ${p.placer ?? 'heap'} placer${p.tmgRipup ? ', timing-driven rip-up (--tmg-ripup)' : ''}`;
+}
+
 export function benchMarkdown(r: BenchResult): string {
   const c = r.config;
   const lines = [
     `### ${r.board} (${r.part}): ${c.rows}×${c.cols}, ${c.wBits}-bit weights, ${c.xBits}-bit data, dot products of length K = ${r.K}`,
     '',
-    `config: ${JSON.stringify(c)}; nextpnr seed ${r.seed}, clock constraint ${r.freqConstraintMHz} MHz; ` +
+    `config: ${JSON.stringify(c)}; nextpnr seed ${r.seed}, ${pnrText(r.pnr)}, clock constraint ${r.freqConstraintMHz} MHz; ` +
       `DSP mapping: ${r.dsp.bp ? 'bp multipliers in DSP blocks' : 'off for every design (all logic in LCs)'}.`,
     '',
     benchTable(r.rows).trimEnd(),
@@ -359,6 +366,9 @@ export interface FitRun {
   readback: Readback;
   baseConfig: TrConfig;
   seed: number;
+  freqConstraintMHz: number;
+  /** the nextpnr choices every rung was placed and routed with */
+  pnr: PnrChoices;
   /** the rungs tried, in ladder order */
   results: FitResult[];
   largest: FitResult | null;
@@ -420,7 +430,7 @@ export async function runFit(o: FitOptions): Promise<FitRun> {
   results.sort((a, b) => order(a) - order(b));
   return {
     format: 'trgen-fit', version: 1, board: o.board, part: board.part, target: o.target, readback: o.readback ?? 'all', baseConfig: o.cfg, seed: o.seed,
-    results, largest: largestFit(results) ?? null, ladder: shapes.map((s) => `${s.rows}x${s.cols}`),
+    freqConstraintMHz: o.freqMHz ?? board.clockMHz, pnr: pnrChoices(o), results, largest: largestFit(results) ?? null, ladder: shapes.map((s) => `${s.rows}x${s.cols}`),
   };
 }
 
@@ -430,7 +440,7 @@ export function fitMarkdown(f: FitRun): string {
   return [
     `### Largest TR array on ${f.board} (${f.part}), ${f.target === 'board' ? `usable board top (UART + RAMs, gen/board.ts; READ serves ${f.readback === 'all' ? 'every memory' : 'the results only'})` : 'bare core in the bench wrapper'}`,
     '',
-    `base config (rows/cols from the ladder): ${JSON.stringify(rest)}; nextpnr seed ${f.seed}.`,
+    `base config (rows/cols from the ladder): ${JSON.stringify(rest)}; nextpnr seed ${f.seed}, ${pnrText(f.pnr)}, clock constraint ${f.freqConstraintMHz} MHz.`,
     `ladder ${f.ladder.join(', ')} (binary search: a rung below a fitting one fits, a rung above a failing one does not; untried rungs are not listed).`,
     '',
     fitTable(f.results).trimEnd(),

@@ -12,7 +12,7 @@ import {
   type BenchRow, type SynthNumbers, baselineTileCycles, benchTable, checkBudget, defaultBudget, fitTable, largestFit, parseShape, ratio,
   rowMetrics, si, trTileCycles, withRatios,
 } from '../../gen/bench/bench-metrics.ts';
-import { MATCHED, benchConfig, benchFiles, explainReason, benchMarkdown, fitFiles, runBench, runFit, type SynthFn } from '../../gen/bench/bench-run.ts';
+import { MATCHED, benchConfig, benchFiles, explainReason, benchMarkdown, fitFiles, fitMarkdown, runBench, runFit, type SynthFn } from '../../gen/bench/bench-run.ts';
 import { matchedFor, parseBenchArgs } from '../../gen/bench/cli-bench.ts';
 import { UserError } from '../../gen/cli-util.ts';
 import { derive, presetConfig, resolveConfig } from '../../gen/config.ts';
@@ -208,8 +208,14 @@ describe('bench orchestration (stand-in synthesizer)', () => {
       seen.push([o.router, o.tmgRipup]);
       return fakeSynth(1e9, [])(o);
     };
-    await runBench({ board: 'hx8k', cfg, budget: { g: 4, k: 2, d: 1 }, K: 784, seed: 1, router: 'router2', tmgRipup: true, synth: rec });
+    const r = await runBench({ board: 'hx8k', cfg, budget: { g: 4, k: 2, d: 1 }, K: 784, seed: 1, router: 'router2', tmgRipup: true, synth: rec });
     expect(seen).toEqual([['router2', true], ['router2', true], ['router2', true]]);
+    expect(r.pnr).toEqual({ router: 'router2', tmgRipup: true });
+    expect(benchMarkdown(r)).toContain('nextpnr seed 1, router2, heap placer, timing-driven rip-up (--tmg-ripup), clock constraint 12 MHz');
+    const plain = await runBench({ board: 'hx8k', cfg, budget: { g: 4, k: 2, d: 1 }, K: 784, seed: 1, freqMHz: 100, synth: fakeSynth(1e9, []) });
+    expect(benchMarkdown(plain)).toContain('nextpnr seed 1, router1, heap placer, clock constraint 100 MHz');
+    const f = await runFit({ board: 'hx8k', cfg, shapes: [parseShape('1x2')], target: 'bare', seed: 2, router: 'router2', tmgRipup: true, synth: fakeSynth(1e9, []) });
+    expect(fitMarkdown(f)).toContain('nextpnr seed 2, router2, heap placer, timing-driven rip-up (--tmg-ripup), clock constraint 12 MHz.');
     const c = parseBenchArgs(['--board', 'hx8k', '--tmg-ripup']);
     expect([c.tmgRipup, parseBenchArgs(['--board', 'hx8k']).tmgRipup, parseBenchArgs(['--board', 'hx8k', '--fit', '--tmg-ripup']).tmgRipup]).toEqual([true, false, true]);
   });
