@@ -3,16 +3,18 @@
  * content keys, the local pool with a fake synthesizer (caching, concurrency, failures), the results (metrics,
  * seeds, Pareto, largest fit, accuracy lookup), and the CLI's input errors.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../../gen/bench/cli-bench.ts';
 import { UserError } from '../../gen/cli-util.ts';
 import { type JobEntry, jobDesign, jobKey, runJob, specOf } from '../../gen/dse/job.ts';
 import { ResultCache, estimate, runLocal } from '../../gen/dse/pool.ts';
 import { parseRedisUrl } from '../../gen/dse/queue.ts';
 import { accuracyTable, buildResults, canonicalResults, lookupAccuracy, paretoFlags, resultsMarkdown } from '../../gen/dse/report.ts';
-import { expandSpace, parseSpace } from '../../gen/dse/space.ts';
+import { expandSpace, parseSpace, readSpace } from '../../gen/dse/space.ts';
 import type { SynthOptions, SynthReport } from '../../gen/synth/flow.ts';
 import { ToolError } from '../../gen/synth/run.ts';
 import { runTs } from '../helpers.ts';
@@ -106,6 +108,26 @@ describe('sweep files', () => {
     const [rr] = expandSpace(parseSpace({ ...SPACE, tmgRipup: true }));
     const [rf] = expandSpace(parseSpace({ ...SPACE, tmgRipup: false }));
     expect([specOf(rr!).tmgRipup, jobKey(specOf(rr!)) !== ka, jobKey(specOf(rf!))]).toEqual([true, true, ka]);
+  });
+
+  it("every committed sweep (docs/dse) parses; the HX8K benchmark sweep runs the README's bench:hw command's flow", () => {
+    const dir = new URL('../../docs/dse/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(expandSpace(readSpace(fileURLToPath(new URL(f, dir)))).length, f).toBeGreaterThan(0);
+    // the README documents the HX8K table as `npm run bench:hw -- ...` and as this sweep: the same points and flow
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const line = /^npm run bench:hw -- (--board hx8k [^#\n]*?)\s+#[^\n]*the HX8K table below/m.exec(readme);
+    expect(line, 'the README names the HX8K bench command').not.toBeNull();
+    const c = parseBenchArgs(line![1]!.split(/\s+/));
+    const sp = readSpace(fileURLToPath(new URL('bench-hx8k.json', dir)));
+    const tr = expandSpace(sp).find((p) => p.design === 'tr')!;
+    expect({ router: sp.router, tmgRipup: sp.tmgRipup, freqMHz: sp.freqMHz.hx8k, seed: sp.seeds[0], K: sp.K, budget: sp.budgets?.[0], cfg: tr.cfg })
+      .toEqual({ router: c.router, tmgRipup: c.tmgRipup, freqMHz: c.freqMHz, seed: c.seed, K: c.K, budget: c.budget, cfg: c.cfg });
+    for (const f of ['seeds-hx8k.json', 'cells-hx8k-tv1.json', 'cells-hx8k-tp.json']) {
+      const o = readSpace(fileURLToPath(new URL(f, dir)));
+      expect([f, o.router, o.tmgRipup, o.freqMHz.hx8k]).toEqual([f, sp.router, sp.tmgRipup, sp.freqMHz.hx8k]);
+    }
   });
 
   it('redis URLs', () => {
