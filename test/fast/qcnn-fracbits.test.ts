@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../sim/model/index.ts';
-import { budgetSlope, budgetsToTerms, fracCost, fracStep, roundBudgets, type FracState } from '../../workloads/cnn/fracbits.ts';
+import { budgetSlope, budgetsToTerms, fracCost, fracStep, roundBudgets, roundingCandidates, type FracState } from '../../workloads/cnn/fracbits.ts';
 import { convLayers, evaluateQcnn, quantizeCnn } from '../../workloads/cnn/qcnn.ts';
 import { PreparedCnnCache, greedyBudgets } from '../../workloads/cnn/sweep.ts';
 import { randomNet } from '../cnn-helpers.ts';
@@ -14,6 +14,21 @@ describe('FracBits budgets (workloads/cnn/fracbits.ts)', () => {
     expect(fracCost([2, 5, 3], slopes)).toBe(400);
     // and spare budget goes to the layer most below its real value
     expect(roundBudgets([2.4, 3.45, 2.0], slopes, 400, 1, 8)).toEqual([2, 4, 2]);
+  });
+
+  it('rounding candidates: every floor/ceil choice within the target, each also filled, no duplicates', () => {
+    const slopes = [100, 10, 50];
+    // 3/x/x costs at least 440 > 400; the fill of 2/4/2, 2/5/2 and 2/4/3 is 2/5/3 (roundBudgets' choice above)
+    expect(roundingCandidates([2.6, 4.9, 2.2], slopes, 400, 1, 8)).toEqual([
+      [2, 4, 2],
+      [2, 5, 3],
+      [2, 5, 2],
+      [2, 4, 3],
+    ]);
+    expect(roundingCandidates([2.6, 4.9, 2.2], slopes, 400, 1, 8)).toContainEqual(roundBudgets([2.6, 4.9, 2.2], slopes, 400, 1, 8, true));
+    // integer budgets have one choice; clamping to [kMin, kMax] applies before the cost check
+    expect(roundingCandidates([3, 0.4, 9.5], [1, 1, 1], 12, 1, 8)).toEqual([[3, 1, 8]]);
+    expect(() => roundingCandidates(new Array(13).fill(1.5), new Array(13).fill(1), 1e9, 1, 8)).toThrow(/13 units/);
   });
 
   it('with no loss gradient the penalty drives the cost to the target', () => {

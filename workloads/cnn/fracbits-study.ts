@@ -15,7 +15,11 @@
  * fine-tuned and evaluated the same way. --allocs picks the allocations (default uniform,
  * per-layer, per-block; --greedy adds greedy, --extra adds readme): 'greedy-warm' is FracBits per layer started
  * from the greedy search's budgets instead of the uniform k (projected onto the target, then the same 3 epochs),
- * i.e. the post-training search's allocation refined by the QAT gradient.
+ * i.e. the post-training search's allocation refined by the QAT gradient. 'per-layer-val' and 'greedy-warm-val'
+ * are the same two FracBits runs with another rounding: of every floor/ceil choice per layer within the target
+ * (each with and without the fill, fracbits.ts roundingCandidates), the one whose budgets give the FracBits-
+ * trained net the lowest loss on the greedy search's validation digits (the digits and objective the greedy
+ * search uses; the test digits play no part).
  *
  * --protocol b (FracBits as a training method, at equal training epochs): per fine-tuning seed, one FracBits
  * run (per layer, 3 epochs, that seed) and 3 more epochs at its rounded budgets from the weights it trained
@@ -34,15 +38,15 @@ import { trainValSplit } from '../mnist/setup.ts';
 import type { LayerTerms } from '../mnist/qmlp.ts';
 import { CNN_DEFAULT_TRAIN_OPTIONS } from './defaults.ts';
 import { calibrationInputs, foldNet } from './fold.ts';
-import { budgetUnits, budgetsToTerms, fracCost, fracStep, projectBudgets, roundBudgets, unitBudget, unitGradients, unitsToTerms, type BudgetUnit, type FracState } from './fracbits.ts';
+import { budgetUnits, budgetsToTerms, fracCost, fracStep, projectBudgets, roundBudgets, roundingCandidates, unitBudget, unitGradients, unitsToTerms, type BudgetUnit, type FracState } from './fracbits.ts';
 import type { CnnParams } from './net.ts';
 import { trTransform } from './qat.ts';
-import { convLayers, quantizeCnn, termBound, type QcnnOptions } from './qcnn.ts';
+import { convLayers, evaluateQcnn, quantizeCnn, termBound, type QcnnOptions } from './qcnn.ts';
 import { PreparedCnnCache, evaluateCnnPoint, greedyBudgets } from './sweep.ts';
 import { trainCnn, trainCnnCached, type CnnTrainOptions } from './train.ts';
 
 const USAGE = 'npm run cnn:fracbits-study -- [--targets 4,6] [--seeds 5] [--first-seed 1] [--out FILE.json] [--allocs LIST] [--greedy] [--extra] [--protocol a|b] [--report]';
-const ALLOCS = ['uniform', 'per-layer', 'per-block', 'greedy', 'greedy-warm', 'readme'] as const;
+const ALLOCS = ['uniform', 'per-layer', 'per-block', 'greedy', 'greedy-warm', 'per-layer-val', 'greedy-warm-val', 'readme'] as const;
 type AllocName = (typeof ALLOCS)[number];
 const SPEC: ArgSpec = {
   targets: { type: 'string', help: 'uniform budgets k whose term pairs are the targets, comma-separated, each 1..32', default: '4,6' },
@@ -180,6 +184,9 @@ interface Learned {
   ks: number[];
   /** rounded without fill (roundBudgets as `npm run cnn` calls it) */
   ksNoFill?: number[];
+  /** val-rounded allocations: the loss of the chosen rounding on the validation digits, and how many were scored */
+  valLoss?: number;
+  candidates?: number;
   cost: number;
   targetCost: number;
   seconds: number;
@@ -203,6 +210,12 @@ const save = (): void => {
   renameSync(`${outFile}.tmp`, outFile);
 };
 
+/** A trained net folded and quantized to integers (the `npm run cnn` pipeline, cli.ts evalPtq). */
+function quantized(net: CnnParams): PreparedCnnCache {
+  const f = foldNet(net);
+  return new PreparedCnnCache(quantizeCnn(f.layers, calibrationInputs(net, f, calibSet), f.inShape, BASE), BUNDLE);
+}
+
 /** The `npm run cnn` fine-tuning (cli.ts fineTune, with a seed) and the integer evaluation on the test digits (cli.ts evalPtq). */
 function fineTuneEval(terms: LayerTerms[], seed: number, init: CnnParams = params, epochs = QAT_EPOCHS): { accuracy: number; correct: number; budget: number; seconds: number; cached: boolean } {
   const t0 = performance.now();
@@ -215,9 +228,7 @@ function fineTuneEval(terms: LayerTerms[], seed: number, init: CnnParams = param
     transform: trTransform(folded, q8, terms, BUNDLE),
     transformId: `tr-qat-v1 ${JSON.stringify(terms)} scales ${JSON.stringify(BASE.scales)} g${G} bundle ${BUNDLE}`,
   });
-  const f = foldNet(r.params);
-  const q = quantizeCnn(f.layers, calibrationInputs(r.params, f, calibSet), f.inShape, BASE);
-  const p = evaluateCnnPoint(new PreparedCnnCache(q, BUNDLE), test, 'fracbits-tr', 'study', terms);
+  const p = evaluateCnnPoint(quantized(r.params), test, 'fracbits-tr', 'study', terms);
   return { accuracy: p.accuracy, correct: p.correct, budget: p.cost.budgetTermPairs, seconds: (performance.now() - t0) / 1000, cached: r.cached };
 }
 
@@ -247,27 +258,49 @@ function fracTrain(units: BudgetUnit[], ku: number, alloc: string, seed: number,
   return { k: st.k.slice(), params: trainedNet };
 }
 
-/** FracBits over budget units (per layer or per block), training seed 1, from the uniform k or from init; the rounded budgets are what protocol A fine-tunes. */
-function learn(units: BudgetUnit[], ku: number, alloc: string, init?: readonly number[]): Learned {
+/**
+ * Of every rounding of the learned budgets (fracbits.ts roundingCandidates), the one whose budgets give the
+ * FracBits-trained net the lowest loss on the greedy search's validation digits (its objective, sweep.ts
+ * greedyBudgets; ties to the first).
+ */
+function valRounding(units: BudgetUnit[], k: readonly number[], target: number, net: CnnParams): { ks: number[]; loss: number; candidates: number } {
+  const cache = quantized(net);
+  const cands = roundingCandidates(k, units.map((u) => u.slope), target, K_MIN, K_MAX);
+  let best = { ks: cands[0] as number[], loss: Infinity };
+  for (const ks of cands) {
+    const loss = evaluateQcnn(cache.q, cache.layers(unitsToTerms(units, ks, convs.length, G, D)), valSet).loss;
+    if (loss < best.loss) best = { ks, loss };
+  }
+  return { ...best, candidates: cands.length };
+}
+
+/**
+ * FracBits over budget units (per layer or per block), training seed 1, from the uniform k or from init; the
+ * rounded budgets are what protocol A fine-tunes. rounding 'fill': roundBudgets with fill; 'val': valRounding.
+ */
+function learn(units: BudgetUnit[], ku: number, alloc: string, init?: readonly number[], rounding: 'fill' | 'val' = 'fill'): Learned {
   const slopes = units.map((u) => u.slope);
   const target = fracCost(units.map(() => ku), slopes);
   const hit = state.learned.find((l) => l.target === ku && l.alloc === alloc);
   if (hit) {
-    // (re)round with fill: equal term pairs as far as the slopes allow
-    hit.ksNoFill = roundBudgets(hit.learned, slopes, target, K_MIN, K_MAX);
-    hit.ks = roundBudgets(hit.learned, slopes, target, K_MIN, K_MAX, true);
-    hit.cost = fracCost(hit.ks, slopes);
-    save();
+    // (re)round with fill: equal term pairs as far as the slopes allow (a val rounding is kept as chosen)
+    if (rounding === 'fill') {
+      hit.ksNoFill = roundBudgets(hit.learned, slopes, target, K_MIN, K_MAX);
+      hit.ks = roundBudgets(hit.learned, slopes, target, K_MIN, K_MAX, true);
+      hit.cost = fracCost(hit.ks, slopes);
+      save();
+    }
     return hit;
   }
   const t0 = performance.now();
-  const { k } = fracTrain(units, ku, alloc, trainOpts.seed, init);
-  const ks = roundBudgets(k, slopes, target, K_MIN, K_MAX, true);
+  const { k, params: net } = fracTrain(units, ku, alloc, trainOpts.seed, init);
+  const vr = rounding === 'val' ? valRounding(units, k, target, net) : undefined;
+  const ks = vr ? vr.ks : roundBudgets(k, slopes, target, K_MIN, K_MAX, true);
   const ksNoFill = roundBudgets(k, slopes, target, K_MIN, K_MAX);
-  const l: Learned = { target: ku, alloc, units: units.length, learned: k, ks, ksNoFill, cost: fracCost(ks, slopes), targetCost: target, seconds: (performance.now() - t0) / 1000 };
+  const l: Learned = { target: ku, alloc, units: units.length, learned: k, ks, ksNoFill, ...(vr ? { valLoss: vr.loss, candidates: vr.candidates } : {}), cost: fracCost(ks, slopes), targetCost: target, seconds: (performance.now() - t0) / 1000 };
   state.learned.push(l);
   save();
-  log(`FracBits ${alloc} k${ku}: ${units.length} units, learned in ${l.seconds.toFixed(0)} s → ${ks.join('/')} (cost ${l.cost} of ${target})`);
+  log(`FracBits ${alloc} k${ku}: ${units.length} units, learned in ${l.seconds.toFixed(0)} s → ${ks.join('/')} (cost ${l.cost} of ${target}${vr ? `; val-rounded, ${vr.candidates} roundings scored, loss ${vr.loss.toFixed(4)}` : ''})`);
   return l;
 }
 
@@ -308,6 +341,8 @@ if (!protocolB) {
     if (want('per-block')) list.push(['per-block', unitsToTerms(perBlock, learn(perBlock, ku, 'per-block').ks, convs.length, G, D)]);
     if (want('greedy')) list.push(['greedy', budgetsToTerms(greedyFor(ku), G, D)]);
     if (want('greedy-warm')) list.push(['per-layer from greedy', unitsToTerms(perLayer, learn(perLayer, ku, 'per-layer from greedy', greedyFor(ku)).ks, convs.length, G, D)]);
+    if (want('per-layer-val')) list.push(['per-layer (val-rounded)', unitsToTerms(perLayer, learn(perLayer, ku, 'per-layer (val-rounded)', undefined, 'val').ks, convs.length, G, D)]);
+    if (want('greedy-warm-val')) list.push(['per-layer from greedy (val-rounded)', unitsToTerms(perLayer, learn(perLayer, ku, 'per-layer from greedy (val-rounded)', greedyFor(ku), 'val').ks, convs.length, G, D)]);
     const rp = README_PER_LAYER[ku];
     if (want('readme') && rp) list.push(['per-layer (README)', unitsToTerms(perLayer, rp, convs.length, G, D)]);
     allocs.set(ku, list);

@@ -12,6 +12,8 @@
  *             (ties to the layer that saves the most); then raise layers (most below their real k first)
  *             while C stays ≤ T (`fill`: also layers already at or above their real k, so the spare budget
  *             is used up as far as the slopes allow). The rounded budgets are then fine-tuned like any QAT point.
+ *             roundingCandidates lists every floor/ceil choice (with and without the fill) for a caller that
+ *             picks one by a loss, as the seed study's val-rounded allocations do.
  * Budget units (budgetUnits): one k per layer, or one k per block of C output channels (C = the array's column
  * count: a block is a channel tile, and k is a per-tile control register, so per-block budgets cost no
  * hardware; per-output-channel budgets would need a per-column k). The vectors above then run over units.
@@ -90,9 +92,12 @@ export function projectBudgets(k: number[], slopes: readonly number[], target: n
   for (let u = 0; u < k.length; u++) k[u] = Math.min(kMax, Math.max(kMin, (k[u] as number) - delta));
 }
 
-/** Round real budgets to integers with total cost ≤ target (see the file comment). */
-export function roundBudgets(k: readonly number[], slopes: readonly number[], target: number, kMin: number, kMax: number, fill = false): number[] {
-  const r = k.map((v) => Math.min(kMax, Math.max(kMin, Math.round(v))));
+/**
+ * Round real budgets to integers with total cost ≤ target (see the file comment), starting from the nearest
+ * integers or from `start`.
+ */
+export function roundBudgets(k: readonly number[], slopes: readonly number[], target: number, kMin: number, kMax: number, fill = false, start?: readonly number[]): number[] {
+  const r = start ? start.slice() : k.map((v) => Math.min(kMax, Math.max(kMin, Math.round(v))));
   while (fracCost(r, slopes) > target) {
     let best = -1;
     for (let l = 0; l < r.length; l++) {
@@ -118,6 +123,33 @@ export function roundBudgets(k: readonly number[], slopes: readonly number[], ta
     r[c.l] = (r[c.l] as number) + 1;
   }
   return r;
+}
+
+/**
+ * The integer budgets a rounding of real budgets k may pick: every choice of ⌊k_l⌋ or ⌈k_l⌉ per unit (clamped to
+ * [kMin, kMax]) whose cost is within the target, each also with roundBudgets' fill (spare budget to the units
+ * furthest below their real budget, while the slopes allow); duplicates removed, in a fixed order. A unit count
+ * above `maxUnits` is refused (2^units choices).
+ */
+export function roundingCandidates(k: readonly number[], slopes: readonly number[], target: number, kMin: number, kMax: number, maxUnits = 12): number[][] {
+  if (k.length > maxUnits) throw new Error(`roundingCandidates: ${k.length} units (at most ${maxUnits})`);
+  const clamp = (v: number): number => Math.min(kMax, Math.max(kMin, v));
+  const seen = new Set<string>();
+  const out: number[][] = [];
+  const add = (r: number[]): void => {
+    const key = r.join('/');
+    if (fracCost(r, slopes) > target || seen.has(key)) return;
+    seen.add(key);
+    out.push(r);
+  };
+  for (let m = 0; m < 2 ** k.length; m++) {
+    const r = k.map((v, l) => clamp((m >> l) & 1 ? Math.ceil(v) : Math.floor(v)));
+    if (fracCost(r, slopes) > target) continue;
+    add(r);
+    // the fill from this choice: roundBudgets' second loop (nothing to take back: the choice is within the target)
+    add(roundBudgets(k, slopes, target, kMin, kMax, true, r));
+  }
+  return out;
 }
 
 /** Per-layer settings from budgets. */
