@@ -13,7 +13,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('cnn:fracbits-study bad options', () => {
   const cases: [string[], RegExp][] = [
-    [['--allocs', 'uniform,fancy'], /--allocs: 'fancy' is not one of uniform, per-layer, per-block, greedy, greedy-warm, readme/],
+    [['--allocs', 'uniform,fancy'], /--allocs: 'fancy' is not one of uniform, per-layer, per-block, greedy, greedy-warm, per-layer-val, greedy-warm-val, readme/],
     [['--allocs', ''], /option '--allocs' needs a value/],
     [['--protocol', 'c'], /--protocol: 'c' must be a or b/],
     [['--targets', '3,0'], /--targets: '0' must be an integer 1\.\.32/],
