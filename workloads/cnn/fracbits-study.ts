@@ -114,7 +114,8 @@ function report(st: State): string {
   const paired = (xs: readonly Run[], base: ReadonlyMap<number, number>): string => {
     const d = xs.filter((r) => base.has(r.seed)).map((r) => r.accuracy - base.get(r.seed)!);
     if (d.length < 2) return '';
-    return `${pc(mean(d))} ± ${pc(sd(d))} pp, t = ${(mean(d) / (sd(d) / Math.sqrt(d.length))).toFixed(2)}`;
+    // equal differences on every seed: no spread, no t
+    return `${pc(mean(d))} ± ${pc(sd(d))} pp, t = ${sd(d) > 0 ? (mean(d) / (sd(d) / Math.sqrt(d.length))).toFixed(2) : '—'}`;
   };
   for (const t of tgs) {
     const rs = st.runs.filter((r) => r.target === t);
