@@ -136,9 +136,10 @@ export function roundingCandidates(k: readonly number[], slopes: readonly number
   const clamp = (v: number): number => Math.min(kMax, Math.max(kMin, v));
   const seen = new Set<string>();
   const out: number[][] = [];
+  // every r added is within the target: the choice is checked below, and the fill only raises while it stays so
   const add = (r: number[]): void => {
     const key = r.join('/');
-    if (fracCost(r, slopes) > target || seen.has(key)) return;
+    if (seen.has(key)) return;
     seen.add(key);
     out.push(r);
   };
