@@ -112,20 +112,21 @@ describe('sweep files', () => {
 
   it("every committed sweep (docs/dse) parses; the HX8K benchmark sweep runs the README's bench:hw command's flow", () => {
     const dir = new URL('../../docs/dse/', import.meta.url);
+    const sweep = (f: string) => readSpace(fileURLToPath(new URL(f, dir)));
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(5);
-    for (const f of files) expect(expandSpace(readSpace(fileURLToPath(new URL(f, dir)))).length, f).toBeGreaterThan(0);
+    for (const f of files) expect(expandSpace(sweep(f)).length, f).toBeGreaterThan(0);
     // the README documents the HX8K table as `npm run bench:hw -- ...` and as this sweep: the same points and flow
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const line = /^npm run bench:hw -- (--board hx8k [^#\n]*?)\s+#[^\n]*the HX8K table below/m.exec(readme);
     expect(line, 'the README names the HX8K bench command').not.toBeNull();
     const c = parseBenchArgs(line![1]!.split(/\s+/));
-    const sp = readSpace(fileURLToPath(new URL('bench-hx8k.json', dir)));
+    const sp = sweep('bench-hx8k.json');
     const tr = expandSpace(sp).find((p) => p.design === 'tr')!;
     expect({ router: sp.router, tmgRipup: sp.tmgRipup, freqMHz: sp.freqMHz.hx8k, seed: sp.seeds[0], K: sp.K, budget: sp.budgets?.[0], cfg: tr.cfg })
       .toEqual({ router: c.router, tmgRipup: c.tmgRipup, freqMHz: c.freqMHz, seed: c.seed, K: c.K, budget: c.budget, cfg: c.cfg });
     for (const f of ['seeds-hx8k.json', 'cells-hx8k-tv1.json', 'cells-hx8k-tp.json']) {
-      const o = readSpace(fileURLToPath(new URL(f, dir)));
+      const o = sweep(f);
       expect([f, o.router, o.tmgRipup, o.freqMHz.hx8k]).toEqual([f, sp.router, sp.tmgRipup, sp.freqMHz.hx8k]);
     }
   });
